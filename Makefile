@@ -1,0 +1,156 @@
+# fabguard — see README.md. Sources are found by directory, so adding a
+# module, a subcommand or a test never needs an edit here:
+#   shim/*.c          pure modules  -> $(BUILD)/libfgcore.a (shim + CLI)
+#   shim/preload/*.c  interposition -> $(BUILD)/libfabguard.so
+#   tools/*.c         CLI           -> $(BUILD)/fabguard
+#   tests/unit/test_*.c   Check suites (one binary each)
+#   tests/progs/*.c       programs used by end-to-end tests; lib*.c -> .so
+#   tests/doubles/*.c     test doubles of libraries no machine here can run
+#   tests/fuzz/fuzz_*.c   libFuzzer targets (clang)
+#   tests/e2e/*.sh        end-to-end scripts
+
+CC        ?= cc
+PREFIX    ?= /usr/local
+CUDA_HOME ?= /usr/local/cuda
+SANITIZE  ?= 0
+BUILD     ?= build
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
+             -D_GNU_SOURCE -Iinclude $(NCCL_INC) $(SAN)
+LDLIBS_SYS = -ldl -lpthread
+
+ifeq ($(SANITIZE),1)
+  BUILD := build/san
+  SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+endif
+
+# nccl.h from CUDA when present; otherwise include/fabguard/nccl_abi.h.
+ifneq ($(wildcard $(CUDA_HOME)/include/nccl.h),)
+  NCCL_INC := -DFG_HAVE_NCCL_H -isystem $(CUDA_HOME)/include
+endif
+
+CORE_SRCS    := $(wildcard shim/*.c)
+PRELOAD_SRCS := $(wildcard shim/preload/*.c)
+TOOL_SRCS    := $(wildcard tools/*.c)
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+PROG_SRCS    := $(filter-out tests/progs/lib%,$(wildcard tests/progs/*.c))
+PLIB_SRCS    := $(wildcard tests/progs/lib*.c)
+DOUBLE_SRCS  := $(filter-out tests/doubles/libnccl.c,$(wildcard tests/doubles/*.c))
+BENCH_SRCS   := $(wildcard tests/bench/*.c)
+
+CORE_OBJS    := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(BUILD)/obj/%.o)
+TOOL_OBJS    := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+PROG_BINS    := $(PROG_SRCS:tests/progs/%.c=$(BUILD)/tests/progs/%)
+PLIB_BINS    := $(PLIB_SRCS:tests/progs/%.c=$(BUILD)/tests/progs/%.so)
+DOUBLE_BINS  := $(DOUBLE_SRCS:tests/doubles/%.c=$(BUILD)/tests/doubles/%.so)
+BENCH_BINS   := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/bench/%)
+NCCL_DOUBLE  := $(if $(wildcard tests/doubles/libnccl.c),$(BUILD)/tests/doubles/libnccl.so.2)
+
+SHIM  := $(BUILD)/libfabguard.so
+CLI   := $(BUILD)/fabguard
+CORE  := $(BUILD)/libfgcore.a
+EMPTY := $(BUILD)/tests/empty.so
+
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
+UCX_LIBS   = -lucp -lucs
+
+.PHONY: all check demo bench install clean deps tests sanitize fuzz fuzz-build
+.DEFAULT_GOAL := all
+
+all: $(SHIM) $(CLI)
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/fabguard/*.h shim/preload/*.h shim/*.h tools/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(CORE): $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# Only libc/libdl/libpthread: UCX, NCCL and libunwind are found at run time.
+$(SHIM): $(PRELOAD_OBJS) $(CORE) shim/libfabguard.map
+	$(CC) $(ALL_CFLAGS) -shared -Wl,--version-script=shim/libfabguard.map \
+	  -Wl,-z,defs -Wl,-z,now -o $@ $(PRELOAD_OBJS) $(CORE) $(LDLIBS_SYS)
+
+$(CLI): $(TOOL_OBJS) $(CORE)
+	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJS) $(CORE) $(UCX_LIBS) $(LDLIBS_SYS) -lm
+
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/main.c tests/unit/unit.h $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< tests/unit/main.c $(CORE) $(CHECK_LIBS) $(LDLIBS_SYS)
+
+$(BUILD)/tests/progs/lib%.so: tests/progs/lib%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -shared -o $@ $< $(UCX_LIBS) $(LDLIBS_SYS)
+
+# Test programs link UCX directly; NCCL programs link "libnccl.so.2" by
+# soname so LD_LIBRARY_PATH picks the real one or the double at run time.
+$(BUILD)/tests/progs/nccl_%: tests/progs/nccl_%.c $(NCCL_DOUBLE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD)/tests/doubles -l:libnccl.so.2 $(LDLIBS_SYS)
+
+$(BUILD)/tests/progs/%: tests/progs/%.c $(PLIB_BINS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wl,-rpath,'$$ORIGIN' -o $@ $< -L$(BUILD)/tests/progs $(UCX_LIBS) $(LDLIBS_SYS)
+
+$(BUILD)/tests/doubles/libnccl.so.2: tests/doubles/libnccl.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -shared -Wl,-soname,libnccl.so.2 -o $@ $< $(LDLIBS_SYS)
+	ln -sf libnccl.so.2 $(BUILD)/tests/doubles/libnccl.so
+
+$(BUILD)/tests/doubles/%.so: tests/doubles/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -shared -o $@ $< $(LDLIBS_SYS)
+
+$(BUILD)/tests/bench/%: tests/bench/%.c $(CORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE) $(UCX_LIBS) $(LDLIBS_SYS) -lm
+
+# The baseline for "costs no more than an empty shared object".
+$(EMPTY): tests/progs/empty.c.in
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -x c -shared -o $@ $<
+
+tests: all $(UNIT_BINS) $(PROG_BINS) $(PLIB_BINS) $(DOUBLE_BINS) $(NCCL_DOUBLE) $(EMPTY) $(BENCH_BINS)
+
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@FG_BUILD=$(BUILD) FG_SANITIZE=$(SANITIZE) sh tests/run.sh
+
+sanitize:
+	@$(MAKE) --no-print-directory check SANITIZE=1
+
+demo: deps
+	@$(MAKE) --no-print-directory tests
+	@FG_BUILD=$(BUILD) sh tools/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory tests
+	@FG_BUILD=$(BUILD) sh tests/bench/run.sh
+
+FUZZ_TIME ?= 30
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: tests/fuzz/%.c $(CORE_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude $(NCCL_INC) \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRCS)
+fuzz-build: $(FUZZ_BINS)
+fuzz: deps fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/libfabguard.so
+	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/fabguard
+
+clean:
+	rm -rf build

@@ -1,0 +1,67 @@
+/* Lane set helpers and the findings list. */
+#include "fabguard/lanes.h"
+#include "fabguard/finding.h"
+#include "fabguard/common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int fg_lane_is_cm(const fg_lane_t *lane)
+{
+    /* UCX's connection managers (uct/tcp/tcp_sockcm.c, uct/ib/rdmacm) show
+     * up as a lane with a transport and no device. */
+    return lane->device[0] == '\0' &&
+           (strcmp(lane->transport, "tcp") == 0 ||
+            strcmp(lane->transport, "rdmacm") == 0 ||
+            strcmp(lane->transport, "sockcm") == 0 ||
+            strcmp(lane->transport, "tcp_sockcm") == 0);
+}
+
+int fg_lane_set_equal(const fg_lane_set_t *a, const fg_lane_set_t *b)
+{
+    size_t i;
+
+    if (a->n != b->n) {
+        return 0;
+    }
+    for (i = 0; i < a->n; i++) {
+        if (strcmp(a->lane[i].transport, b->lane[i].transport) != 0 ||
+            strcmp(a->lane[i].device, b->lane[i].device) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int fg_lane_set_add(fg_lane_set_t *set, const char *transport,
+                    const char *device, const char *usage)
+{
+    fg_lane_t *l;
+
+    if (set->n >= FG_MAX_LANES) {
+        return -1;
+    }
+    l = &set->lane[set->n++];
+    fg_strlcpy(l->transport, transport ? transport : "", sizeof(l->transport));
+    fg_strlcpy(l->device, device ? device : "", sizeof(l->device));
+    fg_strlcpy(l->usage, usage ? usage : "", sizeof(l->usage));
+    return 0;
+}
+
+void fg_findings_add(fg_findings_t *f, const char *rule, const char *fix,
+                     const char *fmt, ...)
+{
+    fg_finding_t *x;
+    va_list       ap;
+
+    if (f->n >= FG_MAX_FINDINGS) {
+        f->dropped++;
+        return;
+    }
+    x = &f->v[f->n++];
+    fg_strlcpy(x->rule, rule, sizeof(x->rule));
+    fg_strlcpy(x->fix, fix ? fix : "", sizeof(x->fix));
+    va_start(ap, fmt);
+    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian packages fabguard's build, tests and demo need:
+# apt-get when root, otherwise print the exact command and stop.
+PKGS="gcc make pkg-config libucx-dev ucx-utils check libunwind-dev iproute2 python3 python3-yaml procps"
+[ -n "${FG_FUZZ:-}" ] && PKGS="$PKGS clang libclang-rt-14-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "fabguard: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
+        echo "fabguard: apt-get install$missing failed" >&2; exit 1; }
+else
+    echo "fabguard: missing Debian packages. Run as root:" >&2
+    echo "  apt-get install -y$missing" >&2
+    exit 1
+fi
