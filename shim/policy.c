@@ -711,3 +711,42 @@ int fg_policy_program_selected(const fg_policy_t *pol, const char *prog)
     }
     return !fg_list_match(&pol->skip_programs, prog);
 }
+
+int fg_policy_check_env_names(char *const *envp, fg_error_t *err)
+{
+    const char *cands[FG_KEY_COUNT + 2];
+    size_t      i, n = 0;
+
+    for (i = 0; i < FG_KEY_COUNT; i++) {
+        cands[n++] = fg_keys[i].env;
+    }
+    cands[n++] = "FABGUARD_POLICY";
+    cands[n++] = "FABGUARD_LIB";
+    for (; envp != NULL && *envp != NULL; envp++) {
+        char        name[128];
+        const char *eq = strchr(*envp, '='), *hint;
+        size_t      len = eq ? (size_t)(eq - *envp) : strlen(*envp), k;
+        int         known = 0;
+
+        if (strncmp(*envp, "FABGUARD_", 9) != 0 || len >= sizeof(name)) {
+            continue;
+        }
+        memcpy(name, *envp, len);
+        name[len] = '\0';
+        for (k = 0; k < n && !known; k++) {
+            known = strcmp(name, cands[k]) == 0;
+        }
+        if (known) {
+            continue;
+        }
+        hint = closest(name, cands, n);
+        if (hint != NULL) {
+            fg_error_set(err, "environment", 0,
+                         "unknown variable %s (did you mean %s?)", name, hint);
+        } else {
+            fg_error_set(err, "environment", 0, "unknown variable %s", name);
+        }
+        return -1;
+    }
+    return 0;
+}

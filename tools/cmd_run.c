@@ -1,8 +1,124 @@
-/* Placeholder until its issue lands: refuses with exit 2. */
+/* fabguard run [--policy F] [--mode M] -- CMD…: run CMD with the shim
+ * preloaded. The policy is validated first, so a typo is reported here
+ * rather than inside every process of the job. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fabguard/policy.h"
 #include "cli.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fabguard run [--policy FILE] [--mode off|log|warn|enforce] [--log PATH] -- CMD [ARG…]\n"
+            "Runs CMD with libfabguard.so in LD_PRELOAD (found next to this binary,\n"
+            "in ../lib, or at $FABGUARD_LIB). Exit status is CMD's own.\n");
+}
+
+static const char *getenv_plain(const char *name)
+{
+    return getenv(name);
+}
+
+static int join(char *out, size_t cap, const char *a, const char *b)
+{
+    int n = snprintf(out, cap, "%s%s", a, b);
+
+    return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+/* libfabguard.so beside the binary (build tree) or in ../lib (installed). */
+static int find_shim(char *out, size_t cap)
+{
+    const char *env = getenv("FABGUARD_LIB");
+    char        self[PATH_MAX], *slash;
+    ssize_t     n;
+
+    if (env != NULL && env[0] != '\0') {
+        return (access(env, R_OK) == 0 && fg_strlcpy(out, env, cap) == 0) ? 0 : -1;
+    }
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        return -1;
+    }
+    self[n] = '\0';
+    slash   = strrchr(self, '/');
+    if (slash == NULL) {
+        return -1;
+    }
+    *slash = '\0';
+    if (join(out, cap, self, "/libfabguard.so") == 0 && access(out, R_OK) == 0) {
+        return 0;
+    }
+    return (join(out, cap, self, "/../lib/libfabguard.so") == 0 &&
+            access(out, R_OK) == 0) ? 0 : -1;
+}
+
+static int set_preload(const char *shim)
+{
+    const char *old = getenv("LD_PRELOAD");
+    char        value[8192];
+
+    if (old != NULL && old[0] != '\0') {
+        snprintf(value, sizeof(value), "%s:%s", shim, old);
+    } else {
+        fg_strlcpy(value, shim, sizeof(value));
+    }
+    return setenv("LD_PRELOAD", value, 1);
+}
+
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("run", "not implemented yet");
+    const char *policy = NULL, *mode = NULL, *logp = NULL;
+    char        shim[PATH_MAX], msg[1024];
+    fg_policy_t pol;
+    fg_error_t  err;
+    int         i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return FG_EXIT_OK;
+        } else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
+            policy = argv[++i];
+        } else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+            mode = argv[++i];
+        } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
+            logp = argv[++i];
+        } else if (argv[i][0] == '-') {
+            usage(stderr);
+            return cli_usage_error("run", "unknown or incomplete option '%s'", argv[i]);
+        } else {
+            break;   /* the command itself, without "--" */
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return cli_usage_error("run", "no command given");
+    }
+    if ((policy && setenv("FABGUARD_POLICY", policy, 1) != 0) ||
+        (mode && setenv("FABGUARD_MODE", mode, 1) != 0) ||
+        (logp && setenv("FABGUARD_LOG", logp, 1) != 0)) {
+        return cli_usage_error("run", "cannot set the environment: %s", strerror(errno));
+    }
+    if (fg_policy_load(&pol, NULL, getenv_plain, &err) < 0) {
+        fg_error_format(&err, msg, sizeof(msg));
+        return cli_usage_error("run", "%s", msg);
+    }
+    fg_policy_free(&pol);
+    if (find_shim(shim, sizeof(shim)) < 0) {
+        return cli_usage_error("run", "libfabguard.so not found (set FABGUARD_LIB)");
+    }
+    if (set_preload(shim) != 0) {
+        return cli_usage_error("run", "cannot set LD_PRELOAD: %s", strerror(errno));
+    }
+    execvp(argv[i], argv + i);
+    return cli_usage_error("run", "cannot run '%s': %s", argv[i], strerror(errno));
 }

@@ -86,6 +86,8 @@ int fg_policy_load_file(fg_policy_t *pol, const char *path, fg_error_t *err);
 /* Apply FABGUARD_* overrides. Unknown FABGUARD_* names are not seen here
  * (only known keys are looked up). */
 int fg_policy_apply_env(fg_policy_t *pol, fg_getenv_fn get, fg_error_t *err);
+/* Unknown FABGUARD_* variables in envp are errors (did-you-mean). */
+int fg_policy_check_env_names(char *const *envp, fg_error_t *err);
 /* Whole sequence: defaults, FABGUARD_POLICY (or path if non-NULL), env. */
 int fg_policy_load(fg_policy_t *pol, const char *path, fg_getenv_fn get,
                    fg_error_t *err);

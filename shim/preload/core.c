@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/auxv.h>
 #include <unistd.h>
+
+extern char **environ;
 
 /* Re-entry depth of this thread (initial-exec: no allocation on access). */
 static __thread int fg_depth __attribute__((tls_model("initial-exec")));
@@ -135,7 +138,8 @@ static void do_init(void)
     if (env_off) {
         return;
     }
-    if (fg_policy_load(&policy, NULL, safe_getenv, &err) < 0) {
+    if (fg_policy_load(&policy, NULL, safe_getenv, &err) < 0 ||
+        (getauxval(AT_SECURE) == 0 && fg_policy_check_env_names(environ, &err) < 0)) {
         note_broken_policy(&err);
         return;
     }
