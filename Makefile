@@ -94,6 +94,16 @@ $(BUILD)/tests/progs/nccl_%: tests/progs/nccl_%.c $(NCCL_DOUBLE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD)/tests/doubles -l:libnccl.so.2 $(LDLIBS_SYS)
 
+# linked_<name>.c links lib<name>.so; noucx_*.c never links UCX itself
+# (it reaches UCX only through a plugin it dlopens).
+$(BUILD)/tests/progs/linked_%: tests/progs/linked_%.c $(BUILD)/tests/progs/lib%.so
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wl,-rpath,'$$ORIGIN' -Wl,--no-as-needed -o $@ $< -L$(BUILD)/tests/progs -l$* $(LDLIBS_SYS)
+
+$(BUILD)/tests/progs/noucx_%: tests/progs/noucx_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_SYS)
+
 $(BUILD)/tests/progs/%: tests/progs/%.c $(PLIB_BINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wl,-rpath,'$$ORIGIN' -o $@ $< -L$(BUILD)/tests/progs $(UCX_LIBS) $(LDLIBS_SYS)
