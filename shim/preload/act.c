@@ -5,6 +5,7 @@
 #include <libunwind.h>
 
 #include "core.h"
+#include "resolve.h"
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -81,7 +82,8 @@ static void print_backtrace(void)
     get_reg_fn_t         get_reg;
     get_proc_name_fn_t   get_name;
     void                *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
-    int                  i;
+    char                 wrapper[128] = "";
+    int                  i, shown = 0;
 
     if (h == NULL) {
         put_str("fabguard: (no caller backtrace: libunwind.so.8 is not installed)\n");
@@ -97,15 +99,27 @@ static void print_backtrace(void)
         put_str("fabguard: (no caller backtrace: libunwind.so.8 is unusable)\n");
         return;
     }
-    put_str("fabguard: caller backtrace:\n");
-    for (i = 0; i < FG_BACKTRACE_MAX && step(&cursor) > 0; i++) {
+    /* our own frames are noise: start at the application's call */
+    for (i = 0; i < FG_BACKTRACE_MAX * 2 && step(&cursor) > 0; i++) {
         unw_word_t ip = 0, off = 0;
         char       name[256];
         get_reg(&cursor, UNW_REG_IP, &ip);
         if (get_name(&cursor, name, sizeof(name), &off) != 0) {
             name[0] = '\0';
         }
-        put_frame(i, ip, name, off);
+        if (fg_addr_is_ours((void *)ip)) {
+            fg_strlcpy(wrapper, name, sizeof(wrapper));
+            continue;
+        }
+        if (shown == 0) {
+            put_str("fabguard: caller backtrace (from ");
+            put_str(wrapper[0] ? wrapper : "fabguard");
+            put_str("):\n");
+        }
+        if (shown < FG_BACKTRACE_MAX) {
+            put_frame(shown, ip, name, off);
+        }
+        shown++;
     }
 }
 

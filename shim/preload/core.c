@@ -50,6 +50,7 @@ static char            host[256];
 static long            pid_cached;
 static long            fork_parent;
 static int             env_off;          /* FABGUARD_MODE=off seen by the constructor */
+static long            load_pid;         /* pid at load: a child forked before init differs */
 static atomic_long     counters[FG_COUNT_MAX];
 
 static const char *safe_getenv(const char *name)
@@ -63,6 +64,7 @@ __attribute__((constructor)) static void fg_constructor(void)
     const char *m = safe_getenv("FABGUARD_MODE");
 
     env_off = (m != NULL && strcmp(m, "off") == 0);
+    load_pid = (long)getpid();
 }
 
 static const char *prog_name(void)
@@ -132,6 +134,9 @@ static void do_init(void)
     fg_error_t err;
 
     pid_cached = (long)getpid();
+    if (fork_parent == 0 && load_pid != 0 && load_pid != pid_cached) {
+        fork_parent = load_pid;   /* forked before the parent's first call */
+    }
     if (gethostname(host, sizeof(host) - 1) < 0) {
         fg_strlcpy(host, "unknown", sizeof(host));
     }
@@ -288,10 +293,11 @@ fg_outcome_t fg_core_verdict(fg_event_t *ev, const fg_findings_t *f)
         }
         snprintf(key, sizeof(key), "%s|%s|%s|%s", ev->lib, ev->event,
                  f->v[i].rule, f->v[i].detail);
-        if (policy.mode >= FG_MODE_WARN && fg_report_first_time(key)) {
-            if (policy.mode == FG_MODE_WARN) {
-                fg_report_stderr_line(line, n);
-            }
+        /* one stderr line per distinct finding per process; the abort
+         * message carries every finding of the call that ends the process */
+        if (policy.mode >= FG_MODE_WARN && fg_report_first_time(key) &&
+            !(policy.mode == FG_MODE_ENFORCE && policy.on_violation == FG_ACT_ABORT)) {
+            fg_report_stderr_line(line, n);
         }
         if (used + n < sizeof(all)) {
             memcpy(all + used, line, n);
@@ -300,9 +306,6 @@ fg_outcome_t fg_core_verdict(fg_event_t *ev, const fg_findings_t *f)
     }
     if (policy.mode != FG_MODE_ENFORCE) {
         return FG_GO_ON;
-    }
-    if (policy.on_violation != FG_ACT_ABORT) {
-        fg_report_stderr_line(all, used);   /* abort prints it itself */
     }
     return act(all, used);
 }

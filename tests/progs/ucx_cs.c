@@ -69,9 +69,7 @@ static void close_ep(ucp_ep_h ep)
 {
     ucp_request_param_t p;
 
-    memset(&p, 0, sizeof(p));
-    p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
-    p.flags        = UCP_EP_CLOSE_FLAG_FORCE;
+    memset(&p, 0, sizeof(p));   /* flush mode: the peer may close first */
     wait_req(ucp_ep_close_nbx(ep, &p), "close");
 }
 
