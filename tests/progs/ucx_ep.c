@@ -3,17 +3,20 @@
  * worker each, then closing them. Prints what the application sees:
  * "ucx_ep: created N failed M status <last error>" and exits 0 when every
  * call succeeded, 1 otherwise.
- * usage: ucx_ep [-n endpoints] [-t threads] [-m (config_modify TLS=tcp)] */
+ * usage: ucx_ep [-n endpoints] [-t threads] [-m (config_modify TLS=tcp)]
+ *        [-T (print time spent creating endpoints)] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <ucp/api/ucp.h>
 
 static ucp_context_h ctx;
 static int           per_thread = 1;
 static int           created, failed;
+static double        create_us;   /* -T: time spent in ucp_ep_create */
 static ucs_status_t  last_err = UCS_OK;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -43,6 +46,7 @@ static void *run(void *arg)
     ucp_ep_h           *eps = calloc((size_t)per_thread, sizeof(*eps));
     int                 i, ok = 0, bad = 0;
     ucs_status_t        err = UCS_OK;
+    struct timespec     t0, t1;
 
     (void)arg;
     memset(&wp, 0, sizeof(wp));
@@ -53,6 +57,7 @@ static void *run(void *arg)
         fprintf(stderr, "ucx_ep: worker setup failed\n");
         exit(2);
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (i = 0; i < per_thread; i++) {
         ucp_ep_params_t ep;
         ucs_status_t    st;
@@ -68,6 +73,7 @@ static void *run(void *arg)
             err = st;
         }
     }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     for (i = 0; i < per_thread; i++) {
         if (eps[i] != NULL) {
             close_ep(w, eps[i]);
@@ -78,6 +84,7 @@ static void *run(void *arg)
     free(eps);
     pthread_mutex_lock(&lock);
     created += ok;
+    create_us += (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
     failed += bad;
     if (err != UCS_OK) {
         last_err = err;
@@ -90,15 +97,16 @@ int main(int argc, char **argv)
 {
     ucp_params_t  params;
     ucp_config_t *cfg;
-    int           threads = 1, opt, i, modify = 0;
+    int           threads = 1, opt, i, modify = 0, timing = 0;
     pthread_t     tid[256];
     ucs_status_t  st;
 
-    while ((opt = getopt(argc, argv, "n:t:m")) != -1) {
+    while ((opt = getopt(argc, argv, "n:t:mT")) != -1) {
         switch (opt) {
         case 'n': per_thread = atoi(optarg); break;
         case 't': threads = atoi(optarg); break;
         case 'm': modify = 1; break;
+        case 'T': timing = 1; break;
         default: return 2;
         }
     }
@@ -130,5 +138,8 @@ int main(int argc, char **argv)
     ucp_cleanup(ctx);
     printf("ucx_ep: created %d failed %d status %s\n", created, failed,
            ucs_status_string(last_err));
+    if (timing) {
+        printf("create_us %.0f\n", create_us);
+    }
     return failed == 0 ? 0 : 1;
 }
