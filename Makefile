@@ -140,7 +140,7 @@ sanitize:
 
 demo: deps
 	@$(MAKE) --no-print-directory tests
-	@FG_BUILD=$(BUILD) sh tools/demo.sh
+	@FG_BUILD=$(BUILD) bash tools/demo.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory tests
