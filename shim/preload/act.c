@@ -86,7 +86,7 @@ static void print_backtrace(void)
     int                  i, shown = 0;
 
     if (h == NULL) {
-        put_str("fabguard: (no caller backtrace: libunwind.so.8 is not installed)\n");
+        put_str("fabguard: (no caller backtrace: libunwind.so.8 could not be loaded)\n");
         return;
     }
     getctx   = (getcontext_fn_t)dlsym(h, FG_STR(UNW_ARCH_OBJ(getcontext)));

@@ -26,6 +26,8 @@ static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static int             log_state   = LOG_UNOPENED;
 static int             log_fd      = -1;
 static char            log_path[1024];
+static dev_t           log_dev;          /* identity of the file we opened: an */
+static ino_t           log_ino;          /* app that closes all fds may reuse the number */
 static int             write_failed;
 static uint64_t        seen[FG_SEEN_MAX];
 static size_t          nseen;
@@ -138,7 +140,56 @@ static void open_log_locked(void)
         log_state = LOG_FAILED;
         return;
     }
+    {
+        struct stat st;
+        if (fstat(log_fd, &st) == 0) {
+            log_dev = st.st_dev;
+            log_ino = st.st_ino;
+        }
+    }
     log_state = LOG_OPEN;
+}
+
+/* Our descriptor still names our file? If the application closed it (and
+ * maybe reused the number), reopen rather than write into its file. */
+static void revalidate_locked(void)
+{
+    struct stat st;
+
+    if (log_state != LOG_OPEN || log_fd == STDERR_FILENO) {
+        return;
+    }
+    if (fstat(log_fd, &st) == 0 && st.st_dev == log_dev && st.st_ino == log_ino) {
+        return;
+    }
+    log_fd    = -1;   /* not ours any more: never close it */
+    log_state = LOG_UNOPENED;
+    open_log_locked();
+}
+
+/* Write one line whole or not at all: a short write on a full disk is cut
+ * back so every line in the log parses. Called with report_lock held. */
+static ssize_t write_line_locked(int fd, const char *line, size_t n)
+{
+    struct stat st;
+    off_t       before = -1;
+    ssize_t     w;
+
+    if (fd != STDERR_FILENO && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        before = st.st_size;
+    }
+    do {
+        w = write(fd, line, n);
+    } while (w < 0 && errno == EINTR);
+    if (w >= 0 && (size_t)w < n) {
+        int err = ENOSPC;
+        if (before >= 0 && ftruncate(fd, before) < 0) {
+            err = errno;
+        }
+        errno = err;
+        return -1;
+    }
+    return w;
 }
 
 void fg_report_event(const fg_event_t *ev)
@@ -146,37 +197,27 @@ void fg_report_event(const fg_event_t *ev)
     char              line[FG_EVENT_MAX];
     fg_event_origin_t o;
     size_t            n;
-    ssize_t           w;
     int               fd;
 
-    pthread_mutex_lock(&report_lock);
-    if (log_state == LOG_UNOPENED) {
-        open_log_locked();
-    }
-    fd = (log_state == LOG_OPEN) ? log_fd : -1;
-    pthread_mutex_unlock(&report_lock);
-    if (fd < 0) {
-        return;
-    }
     fg_core_origin(&o);
     n = fg_event_format(ev, &o, line, sizeof(line));
     if (n == 0) {
         return;
     }
-    /* one write per event: O_APPEND keeps lines of concurrent writers whole */
-    do {
-        w = write(fd, line, n);
-    } while (w < 0 && errno == EINTR);
-    if (w != (ssize_t)n) {
-        int err = (w < 0) ? errno : ENOSPC;
-        pthread_mutex_lock(&report_lock);
-        if (!write_failed) {
-            write_failed = 1;
-            say("fabguard: cannot write event log %s: %s; later events may be lost\n",
-                log_path[0] ? log_path : "stderr", strerror(err));
-        }
-        pthread_mutex_unlock(&report_lock);
+    /* one write per event, serialised in-process so a cut-back after a short
+     * write cannot remove another thread's line */
+    pthread_mutex_lock(&report_lock);
+    if (log_state == LOG_UNOPENED) {
+        open_log_locked();
     }
+    revalidate_locked();
+    fd = (log_state == LOG_OPEN) ? log_fd : -1;
+    if (fd >= 0 && write_line_locked(fd, line, n) < 0 && !write_failed) {
+        write_failed = 1;
+        say("fabguard: cannot write event log %s: %s; later events may be lost\n",
+            log_path[0] ? log_path : "stderr", strerror(errno));
+    }
+    pthread_mutex_unlock(&report_lock);
 }
 
 int fg_report_first_time(const char *key)

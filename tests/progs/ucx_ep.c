@@ -4,7 +4,8 @@
  * "ucx_ep: created N failed M status <last error>" and exits 0 when every
  * call succeeded, 1 otherwise.
  * usage: ucx_ep [-n endpoints] [-t threads] [-m (config_modify TLS=tcp)]
- *        [-T (print time spent creating endpoints)] */
+ *        [-T (print time spent creating endpoints)]
+ *        [-s (all threads share one multi-threaded worker)] */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@ static ucp_context_h ctx;
 static int           per_thread = 1;
 static int           created, failed;
 static double        create_us;   /* -T: time spent in ucp_ep_create */
+static ucp_worker_h  shared;      /* -s: one multi-threaded worker for all threads */
+static ucp_address_t *shared_addr;
 static ucs_status_t  last_err = UCS_OK;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -52,8 +55,11 @@ static void *run(void *arg)
     memset(&wp, 0, sizeof(wp));
     wp.field_mask  = UCP_WORKER_PARAM_FIELD_THREAD_MODE;
     wp.thread_mode = UCS_THREAD_MODE_MULTI;
-    if (ucp_worker_create(ctx, &wp, &w) != UCS_OK ||
-        ucp_worker_get_address(w, &addr, &alen) != UCS_OK) {
+    if (shared != NULL) {
+        w    = shared;
+        addr = shared_addr;
+    } else if (ucp_worker_create(ctx, &wp, &w) != UCS_OK ||
+               ucp_worker_get_address(w, &addr, &alen) != UCS_OK) {
         fprintf(stderr, "ucx_ep: worker setup failed\n");
         exit(2);
     }
@@ -79,8 +85,10 @@ static void *run(void *arg)
             close_ep(w, eps[i]);
         }
     }
-    ucp_worker_release_address(w, addr);
-    ucp_worker_destroy(w);
+    if (shared == NULL) {
+        ucp_worker_release_address(w, addr);
+        ucp_worker_destroy(w);
+    }
     free(eps);
     pthread_mutex_lock(&lock);
     created += ok;
@@ -97,20 +105,21 @@ int main(int argc, char **argv)
 {
     ucp_params_t  params;
     ucp_config_t *cfg;
-    int           threads = 1, opt, i, modify = 0, timing = 0;
-    pthread_t     tid[256];
+    int           threads = 1, opt, i, modify = 0, timing = 0, share = 0;
+    static pthread_t tid[4096];
     ucs_status_t  st;
 
-    while ((opt = getopt(argc, argv, "n:t:mT")) != -1) {
+    while ((opt = getopt(argc, argv, "n:t:mTs")) != -1) {
         switch (opt) {
         case 'n': per_thread = atoi(optarg); break;
         case 't': threads = atoi(optarg); break;
         case 'm': modify = 1; break;
         case 'T': timing = 1; break;
+        case 's': share = 1; break;
         default: return 2;
         }
     }
-    if (threads < 1 || threads > 256 || per_thread < 1) {
+    if (threads < 1 || threads > 4096 || per_thread < 1) {
         return 2;
     }
     if (ucp_config_read(NULL, NULL, &cfg) != UCS_OK) {
@@ -129,11 +138,29 @@ int main(int argc, char **argv)
         printf("ucx_ep: created 0 failed 1 status %s (context)\n", ucs_status_string(st));
         return 1;
     }
+    if (share) {
+        ucp_worker_params_t wp;
+        size_t              alen;
+        memset(&wp, 0, sizeof(wp));
+        wp.field_mask  = UCP_WORKER_PARAM_FIELD_THREAD_MODE;
+        wp.thread_mode = UCS_THREAD_MODE_MULTI;
+        if (ucp_worker_create(ctx, &wp, &shared) != UCS_OK ||
+            ucp_worker_get_address(shared, &shared_addr, &alen) != UCS_OK) {
+            return 2;
+        }
+    }
     for (i = 0; i < threads; i++) {
-        pthread_create(&tid[i], NULL, run, NULL);
+        if (pthread_create(&tid[i], NULL, run, NULL) != 0) {
+            fprintf(stderr, "ucx_ep: cannot start thread %d\n", i);
+            return 2;
+        }
     }
     for (i = 0; i < threads; i++) {
         pthread_join(tid[i], NULL);
+    }
+    if (shared != NULL) {
+        ucp_worker_release_address(shared, shared_addr);
+        ucp_worker_destroy(shared);
     }
     ucp_cleanup(ctx);
     printf("ucx_ep: created %d failed %d status %s\n", created, failed,
