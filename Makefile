@@ -26,6 +26,10 @@ ifeq ($(SANITIZE),1)
   SAN   := -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=all
 endif
+ifeq ($(SANITIZE),thread)
+  BUILD := build/tsan
+  SAN   := -fsanitize=thread -fno-omit-frame-pointer
+endif
 
 # nccl.h from CUDA when present; otherwise include/fabguard/nccl_abi.h.
 ifneq ($(wildcard $(CUDA_HOME)/include/nccl.h),)
@@ -59,7 +63,7 @@ EMPTY := $(BUILD)/tests/empty.so
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -pthread)
 UCX_LIBS   = -lucp -lucs
 
-.PHONY: all check demo bench install clean deps tests sanitize fuzz fuzz-build
+.PHONY: all check demo bench install clean deps tests sanitize tsan fuzz fuzz-build
 .DEFAULT_GOAL := all
 
 all: $(SHIM) $(CLI)
@@ -137,6 +141,12 @@ check: deps
 
 sanitize:
 	@$(MAKE) --no-print-directory check SANITIZE=1
+
+# The threaded parts under ThreadSanitizer (tests/tsan/run.sh).
+tsan: deps
+	@$(MAKE) --no-print-directory SANITIZE=thread all
+	@$(MAKE) --no-print-directory tests
+	@FG_BUILD=build/tsan bash tests/tsan/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory tests
