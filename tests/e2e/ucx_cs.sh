@@ -24,7 +24,7 @@ FABGUARD_LOG=$TMP/cli.jsonl with_shim "$CS" client 127.0.0.1 "$p" >"$TMP/cli.out
 wait $spid; src=$?
 expect_eq "loopback: client and server unaffected" "$crc $src $(tail -1 "$TMP/cli.out") $(tail -1 "$TMP/srv.out")" "0 0 ucx_cs: client ok ucx_cs: server ok"
 cli_create=$(lanes_of "$TMP/cli.jsonl" "at creation")
-expect_contains "client endpoint at creation holds only the connection-manager lane" "$cli_create" "ok "
+expect_eq "client endpoint at creation holds only the connection-manager lane" "$cli_create" "ok rdmacm/"
 cli_later=$(lanes_of "$TMP/cli.jsonl" "at close"; lanes_of "$TMP/cli.jsonl" "after wireup")
 [ -n "$cli_later" ] && pass "client endpoint judged again after wireup ($cli_later)" || fail "client endpoint judged again after wireup" "no later event"
 srv_create=$(lanes_of "$TMP/srv.jsonl" "at creation")
@@ -33,12 +33,14 @@ srv_later=$(lanes_of "$TMP/srv.jsonl" "at close"; lanes_of "$TMP/srv.jsonl" "aft
 [ -n "$srv_later" ] && pass "server endpoint judged again after its lanes changed ($srv_later)" || fail "server endpoint judged again" "no later event"
 
 # --- two hosts -------------------------------------------------------------------
+NSPORT=13370
 pair_in_netns() {  # pair_in_netns LABEL ENV… -> runs server in A, client in B
     local label=$1; shift
+    NSPORT=$((NSPORT + 1))   # a fresh port: the last one may linger in TIME_WAIT
     rm -f "$TMP"/ns*.jsonl
-    in_a env "$@" FABGUARD_LOG=$TMP/nsa.jsonl LD_PRELOAD="$(preload_of "$SHIM")" "$CS" server 10.88.0.1 13370 >"$TMP/nsa.out" 2>"$TMP/nsa.err" &
+    in_a env "$@" FABGUARD_LOG=$TMP/nsa.jsonl LD_PRELOAD="$(preload_of "$SHIM")" "$CS" server 10.88.0.1 $NSPORT >"$TMP/nsa.out" 2>"$TMP/nsa.err" &
     local spid=$!; sleep 0.7
-    in_b env "$@" FABGUARD_LOG=$TMP/nsb.jsonl LD_PRELOAD="$(preload_of "$SHIM")" "$CS" client 10.88.0.1 13370 >"$TMP/nsb.out" 2>"$TMP/nsb.err"
+    in_b env "$@" FABGUARD_LOG=$TMP/nsb.jsonl LD_PRELOAD="$(preload_of "$SHIM")" "$CS" client 10.88.0.1 $NSPORT >"$TMP/nsb.out" 2>"$TMP/nsb.err"
     local crc=$?; wait $spid; local src=$?
     expect_eq "$label: transfer works" "$crc $src" "0 0"
 }
@@ -46,8 +48,8 @@ if netns_setup; then
     trap 'netns_cleanup; rm -rf "$TMP"' EXIT
     # tcp is allowed here: the rule under test is the management NIC
     pair_in_netns "netns unpinned" UCX_TLS=tcp FABGUARD_UCX_FORBID_TRANSPORTS=
-    expect_contains "netns unpinned: server side flagged on management NIC eth0" "$(cat "$TMP/nsa.err")" "on eth0 (fabguard.management_ifaces=auto)"
-    expect_contains "netns unpinned: client side flagged on management NIC eth0" "$(cat "$TMP/nsb.err")" "on eth0 (fabguard.management_ifaces=auto)"
+    expect_contains "netns unpinned: server side flagged on management NIC eth0" "$(cat "$TMP/nsa.err")" "on eth0 (management NIC) (fabguard.management_ifaces=auto)"
+    expect_contains "netns unpinned: client side flagged on management NIC eth0" "$(cat "$TMP/nsb.err")" "on eth0 (management NIC) (fabguard.management_ifaces=auto)"
     pair_in_netns "netns pinned" UCX_TLS=tcp FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=ens1f0
     expect_not_contains "netns pinned to data NIC: server clean" "$(cat "$TMP/nsa.err")" "VIOLATION"
     expect_not_contains "netns pinned to data NIC: client clean" "$(cat "$TMP/nsb.err")" "VIOLATION"
