@@ -86,7 +86,7 @@ $(CLI): $(TOOL_OBJS) $(CORE)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/main.c tests/unit/unit.h $(CORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< tests/unit/main.c $(CORE) $(CHECK_LIBS) $(LDLIBS_SYS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -DFG_SRCDIR='"$(CURDIR)"' -o $@ $< tests/unit/main.c $(CORE) $(CHECK_LIBS) $(LDLIBS_SYS)
 
 $(BUILD)/tests/progs/lib%.so: tests/progs/lib%.c
 	@mkdir -p $(dir $@)
