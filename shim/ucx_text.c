@@ -158,3 +158,50 @@ int fg_ucx_lanes_from_print_info(const char *text, size_t len,
     }
     return 0;
 }
+
+/* UCX_PROTO_INFO=y tables (UCX >= 1.12, src/ucp/proto/proto_debug.c
+ * ucp_proto_select_info_str / ucp_proto_table_row): rows framed by '|', the
+ * last column naming the lanes as "tl/dev", possibly shared:
+ *   "|  8516..inf | rendezvous zero-copy | 52% on tcp/lo and 48% on tcp/eth0 |" */
+static int is_name_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '-' || c == ':' || c == '.';
+}
+
+int fg_ucx_lanes_from_proto_info(const char *text, size_t len, fg_lane_set_t *out)
+{
+    const char *p = text, *end = text + len;
+    int         found = 0;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
+        const char *last = NULL, *q, *bar2 = NULL;
+        for (q = le - 1; q >= p; q--) {            /* the last "| … |" cell */
+            if (*q == '|') {
+                if (bar2 == NULL) { bar2 = q; } else { last = q; break; }
+            }
+        }
+        if (last != NULL && bar2 != NULL && memchr(p, '|', (size_t)(le - p)) != last) {
+            for (q = last + 1; q < bar2; q++) {
+                const char *s = q, *slash, *e;
+                if (!isalpha((unsigned char)*q) || (q > last + 1 && is_name_char(q[-1]))) continue;
+                for (slash = s; slash < bar2 && (isalnum((unsigned char)*slash) || *slash == '_'); slash++) {}
+                if (slash >= bar2 || *slash != '/' || slash == s) continue;
+                for (e = slash + 1; e < bar2 && is_name_char(*e); e++) {}
+                if (e > slash + 1) {
+                    char tl[32], dev[64];
+                    size_t i, dup = 0;
+                    copy_token(s, slash, tl, sizeof(tl));
+                    copy_token(slash + 1, e, dev, sizeof(dev));
+                    for (i = 0; i < out->n; i++) {
+                        dup |= !strcmp(out->lane[i].transport, tl) && !strcmp(out->lane[i].device, dev);
+                    }
+                    if (!dup && fg_lane_set_add(out, tl, dev, "proto") == 0) found++;
+                }
+                q = e;
+            }
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return found;
+}

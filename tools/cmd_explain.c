@@ -1,8 +1,83 @@
-/* Placeholder until its issue lands: refuses with exit 2. */
+/* fabguard explain [--json] [--policy F] FILE…: what an existing NCCL debug
+ * log or UCX endpoint/protocol output says was used, judged by the policy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fabguard/netinfo.h"
 #include "cli.h"
+#include "explain.h"
+#include "input.h"
+
+static const char *getenv_plain(const char *n) { return getenv(n); }
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: fabguard explain [--json] [--policy FILE] FILE|- …\n"
+            "Reads an NCCL debug log (NCCL_DEBUG=INFO, one rank or a whole job, with\n"
+            "mpirun/kubectl prefixes) or UCX text (ucp_ep_print_info, ucx_info -e,\n"
+            "UCX_PROTO_INFO=y tables) and says which network, devices and transports\n"
+            "were used and what the policy thinks of them.\n"
+            "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
+}
+
 int cmd_explain(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("explain", "not implemented yet");
+    const char *policy = NULL;
+    fg_policy_t pol;
+    fg_error_t  err;
+    char        msg[1024];
+    int         json = 0, i, worst = FG_EXIT_OK, nfiles = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return FG_EXIT_OK;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
+            policy = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            usage(stderr);
+            return cli_usage_error("explain", "unknown or incomplete option '%s'", argv[i]);
+        } else {
+            nfiles++;
+        }
+    }
+    if (nfiles == 0) {
+        usage(stderr);
+        return cli_usage_error("explain", "no input file (use - for stdin)");
+    }
+    if (fg_policy_load(&pol, policy, getenv_plain, &err) < 0) {
+        fg_error_format(&err, msg, sizeof(msg));
+        return cli_usage_error("explain", "%s", msg);
+    }
+    for (i = 1; i < argc; i++) {
+        char  *text;
+        size_t len;
+        int    rc;
+        if (strcmp(argv[i], "--policy") == 0) {
+            i++;
+            continue;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            continue;
+        }
+        if (fg_input_read(argv[i], &text, &len, &err) < 0) {
+            fg_error_format(&err, msg, sizeof(msg));
+            fprintf(stderr, "fabguard explain: %s\n", msg);
+            worst = FG_EXIT_USAGE;
+            continue;
+        }
+        rc = explain_looks_like_nccl(text, len)
+                 ? explain_nccl(argv[i], text, len, &pol, json, stdout)
+                 : explain_ucx(argv[i], text, len, &pol, json, stdout);
+        if (rc > worst) {
+            worst = rc;
+        }
+        free(text);
+    }
+    fg_policy_free(&pol);
+    return worst;
 }

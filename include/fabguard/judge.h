@@ -29,4 +29,16 @@ void fg_judge_ucx_context(const fg_policy_t *pol,
 void fg_judge_ucx_lanes(const fg_policy_t *pol, const fg_ifset_t *mgmt,
                         const fg_lane_set_t *lanes, fg_findings_t *out);
 
+/* NCCL rules ([nccl] + management_ifaces) for a process's facts and one
+ * communicator (comm < 0: the process alone, e.g. an init that failed). */
+#include "fabguard/nccl_log.h"
+void fg_judge_nccl(const fg_policy_t *pol, const fg_ifset_t *mgmt,
+                   const fg_nccl_log_t *log, long proc, long comm,
+                   fg_findings_t *out);
+/* One channel as it arrives (lazy connections after init). */
+void fg_judge_nccl_channel(const fg_policy_t *pol, const fg_nccl_channel_t *ch,
+                           fg_findings_t *out);
+/* The net devices in use by a process ("mlx5_0:1" or "eth0"). */
+const char *fg_nccl_net_kind(const fg_nccl_proc_t *p, const char *net);
+
 #endif

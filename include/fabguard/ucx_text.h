@@ -14,4 +14,10 @@
 int fg_ucx_lanes_from_print_info(const char *text, size_t len,
                                  fg_lane_set_t *out, fg_error_t *err);
 
+/* Lanes named in UCX_PROTO_INFO=y protocol tables (UCX >= 1.12): every
+ * "tl/dev" in a row's last column, without duplicates, appended to out.
+ * Returns how many were added. */
+int fg_ucx_lanes_from_proto_info(const char *text, size_t len,
+                                 fg_lane_set_t *out);
+
 #endif

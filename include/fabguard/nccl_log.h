@@ -1,0 +1,103 @@
+/* NCCL debug-log grammar (NCCL 2.18 .. 2.28), pure and incremental: feed
+ * lines of any number of ranks, interleaved, with or without prefixes added
+ * by mpirun/kubectl/log shippers; get a model per process and communicator.
+ * Formats, from NVIDIA/nccl:
+ *   line prefix   src/debug.cc ncclDebugLog: "[timestamp] " (optional; WARN by
+ *                 default in 2.28), "host:pid:tid ", then "[dev] NCCL INFO " or
+ *                 "[dev] file:line NCCL WARN "; the VERSION level has no prefix
+ *   version       src/init.cc "NCCL version 2.28.9+cuda13.0"
+ *   network       src/init.cc "Using network %s" (IB, Socket, a plugin's name,
+ *                 which may contain spaces)
+ *   IB devices    src/transport/net_ib.cc "NET/IB : Using [0]mlx5_0:1/IB
+ *                 [1]mlx5_1:1/RoCE [RO]; OOB eth0:10.0.0.1<0>", "NET/IB : No device found."
+ *   sockets       src/transport/net_socket.cc "NET/Socket : Using [0]eth0:10.0.0.1<0>"
+ *   bootstrap     src/bootstrap.cc 2.18-2.2x "Bootstrap : Using eth0:10.0.0.1<0>",
+ *                 2.28 "Bootstrap: Using eth0:10.0.0.1<0>"
+ *   GDR           src/graph/topo.cc "NET/IB : GPU Direct RDMA Enabled for HCA 0 'mlx5_0'"
+ *                 (Disabled likewise); src/graph/paths.cc "GPU Direct RDMA Disabled
+ *                 for GPU 1b000 / HCA 0 (distance 5 > 4)"
+ *   channels      src/transport/net.cc "Channel 00/0 : 0[0] -> 1[1] [send] via
+ *                 NET/IB/0/GDRDMA" (also "NET/IB/0(1)/GDRDMA(PCI)/Shared"),
+ *                 src/transport/p2p.cc "via P2P/IPC", "P2P/CUMEM/read",
+ *                 "P2P/direct pointer", src/transport/shm.cc "Channel 00 : 0[0] ->
+ *                 1[1] via SHM/direct/direct", NVLS and CollNet likewise
+ *   init          src/init.cc "%s comm %p rank %d nranks %d cudaDev %d nvmlDev %d
+ *                 busId %lx commId 0x%llx - Init COMPLETE" (2.18: without the
+ *                 function name), and "- Init START" in newer versions. */
+#ifndef FABGUARD_NCCL_LOG_H
+#define FABGUARD_NCCL_LOG_H
+
+#include <stddef.h>
+#include "fabguard/common.h"
+
+#define FG_NCCL_MAX_DEVS 32
+
+typedef struct {
+    int  channel;
+    long from_rank, to_rank;
+    char dir[8];          /* "send", "receive" or "" */
+    char transport[64];   /* as printed after "via": "NET/IB/0/GDRDMA", "P2P/IPC" */
+    int  gdr;             /* 1 GDRDMA, 0 a NET channel without it, -1 n/a */
+} fg_nccl_channel_t;
+
+/* Facts NCCL prints once per process (network init is per process). */
+typedef struct {
+    char   host[64];
+    long   pid;
+    char   version[48];
+    char   net[64];                         /* last "Using network" */
+    char   net_devices[FG_NCCL_MAX_DEVS][64];   /* "mlx5_0:1/IB", "eth0" */
+    size_t ndev;
+    char   bootstrap_iface[32];
+    char   bootstrap_addr[64];
+    int    gdr;                             /* -1 unknown, 0 some HCA disabled, 1 enabled */
+    char   gdr_detail[160];
+    long   warnings;
+    char   last_warning[200];
+} fg_nccl_proc_t;
+
+typedef struct {
+    size_t             proc;                /* index into log->procs */
+    char               comm[32];            /* "0x55d0c8e8b2f0", "" before known */
+    char               comm_id[40];
+    long               rank, nranks;        /* -1 unknown */
+    long               tid;                 /* thread that initialised it */
+    int                complete;
+    char               net[64];             /* network of this comm */
+    fg_nccl_channel_t *channels;
+    size_t             nch, capch;
+} fg_nccl_comm_t;
+
+typedef struct {
+    fg_nccl_proc_t *procs;
+    size_t          nprocs, capprocs;
+    fg_nccl_comm_t *comms;
+    size_t          ncomms, capcomms;
+    long            lines, nccl_lines;
+    char            version[48];   /* from a VERSION line without host:pid */
+} fg_nccl_log_t;
+
+/* What a fed line changed. */
+typedef enum {
+    FG_NCCL_NONE = 0,      /* not an NCCL line, or nothing we track */
+    FG_NCCL_FACT,          /* a process fact (net, devices, bootstrap, GDR, version) */
+    FG_NCCL_CHANNEL,       /* a channel was added to comm */
+    FG_NCCL_COMPLETE,      /* comm finished init */
+    FG_NCCL_WARN           /* an NCCL WARN line */
+} fg_nccl_change_t;
+
+typedef struct {
+    fg_nccl_change_t what;
+    long             comm;   /* index into comms, -1 none */
+    long             proc;   /* index into procs, -1 none */
+} fg_nccl_update_t;
+
+void fg_nccl_log_init(fg_nccl_log_t *log);
+void fg_nccl_log_free(fg_nccl_log_t *log);
+/* One line (without its newline; any length; need not be NUL-terminated). */
+int  fg_nccl_log_feed(fg_nccl_log_t *log, const char *line, size_t len,
+                      fg_nccl_update_t *upd);
+/* 1 when the text looks like an NCCL debug log. */
+int  fg_nccl_text_is_log(const char *text, size_t len);
+
+#endif
