@@ -3,7 +3,7 @@
 # real UCX 1.13.1 (ucx_info -e, UCX_PROTO_INFO tables) and fixtures.
 source "$(dirname "$0")/lib.sh"
 N=$FIX/nccl
-js() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+js() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(repr(eval(sys.argv[1])))' "$1"; }
 
 out=$("$CLI" explain "$N/socket-fallback-2.28.9.log"); rc=$?
 expect_eq "NCCL socket fallback: exit 1" "$rc" "1"
