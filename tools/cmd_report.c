@@ -1,8 +1,425 @@
-/* Placeholder until its issue lands: refuses with exit 2. */
+/* fabguard report [--json] PATH…: one table over the event logs of many
+ * processes, pods and nodes, with violations grouped by rule and the odd
+ * node out (asymmetric GDR, device skew, management NIC, TCP on some hosts). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fabguard/event_read.h"
+#include "fabguard/json.h"
 #include "cli.h"
+
+#define MAX_LANE_KINDS 24
+#define MAX_RULE_HOSTS 8
+
+typedef struct {
+    char key[300], host[128], pod[96], prog[128];
+    long events, violations, endpoints, comms, processes;
+    char lane[MAX_LANE_KINDS][100];
+    long lane_n[MAX_LANE_KINDS];
+    int  nlane;
+    char nccl_net[64];
+    int  tcp, mgmt, gdr_off;
+} group_t;
+
+typedef struct {
+    char rule[64], example[256];
+    long count;
+    char hosts[MAX_RULE_HOSTS][128];
+    int  nhosts;
+} rule_t;
+
+typedef struct {
+    group_t *g;
+    size_t   ng, cap;     /* open addressing: cap is a power of two */
+    size_t  *slots;
+    rule_t   rules[64];
+    int      nrules;
+    long     events, lines, skipped[5];
+    int      errors;
+} report_t;
+
+static unsigned long hash(const char *s)
+{
+    unsigned long h = 1469598103934665603UL;
+    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211UL;
+    return h;
+}
+
+static group_t *group_of(report_t *r, const fg_event_rec_t *e, const char *pod)
+{
+    char   key[300];
+    size_t i, s;
+
+    snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", e->host, pod, e->prog);
+    if ((r->ng + 1) * 2 > r->cap) {   /* grow the index, keep the array */
+        size_t ncap = r->cap ? r->cap * 2 : 256, *ns = malloc(ncap * sizeof(*ns));
+        group_t *ng = realloc(r->g, ncap * sizeof(*ng));
+        if (ns == NULL || ng == NULL) { free(ns); if (ng) r->g = ng; return NULL; }
+        r->g = ng;
+        for (i = 0; i < ncap; i++) ns[i] = (size_t)-1;
+        for (i = 0; i < r->ng; i++) {
+            s = hash(r->g[i].key) & (ncap - 1);
+            while (ns[s] != (size_t)-1) s = (s + 1) & (ncap - 1);
+            ns[s] = i;
+        }
+        free(r->slots);
+        r->slots = ns;
+        r->cap   = ncap;
+    }
+    for (s = hash(key) & (r->cap - 1); r->slots[s] != (size_t)-1; s = (s + 1) & (r->cap - 1)) {
+        if (strcmp(r->g[r->slots[s]].key, key) == 0) return &r->g[r->slots[s]];
+    }
+    r->slots[s] = r->ng;
+    memset(&r->g[r->ng], 0, sizeof(group_t));
+    fg_strlcpy(r->g[r->ng].key, key, sizeof(r->g[0].key));
+    fg_strlcpy(r->g[r->ng].host, e->host, sizeof(r->g[0].host));
+    fg_strlcpy(r->g[r->ng].pod, pod, sizeof(r->g[0].pod));
+    fg_strlcpy(r->g[r->ng].prog, e->prog, sizeof(r->g[0].prog));
+    return &r->g[r->ng++];
+}
+
+/* "[pod/decode-0/worker] " (kubectl logs --prefix) -> "decode-0" */
+static void pod_of(const char *prefix, char *out, size_t cap)
+{
+    const char *p = strstr(prefix, "[pod/"), *e;
+    out[0] = '\0';
+    if (p == NULL) return;
+    p += 5;
+    e = strchr(p, '/');
+    if (e == NULL) e = strchr(p, ']');
+    if (e == NULL) return;
+    snprintf(out, cap, "%.*s", (int)(e - p), p);
+}
+
+static void add_rule(report_t *r, const fg_event_rec_t *e)
+{
+    int i, k;
+    for (i = 0; i < r->nrules && strcmp(r->rules[i].rule, e->rule) != 0; i++) {}
+    if (i == r->nrules) {
+        if (r->nrules == 64) return;
+        memset(&r->rules[i], 0, sizeof(rule_t));
+        fg_strlcpy(r->rules[i].rule, e->rule, sizeof(r->rules[i].rule));
+        fg_strlcpy(r->rules[i].example, e->detail, sizeof(r->rules[i].example));
+        r->nrules++;
+    }
+    r->rules[i].count++;
+    for (k = 0; k < r->rules[i].nhosts && strcmp(r->rules[i].hosts[k], e->host) != 0; k++) {}
+    if (k == r->rules[i].nhosts && k < MAX_RULE_HOSTS) {
+        fg_strlcpy(r->rules[i].hosts[k], e->host, sizeof(r->rules[i].hosts[k]));
+        r->rules[i].nhosts++;
+    }
+}
+
+static void add_event(report_t *r, const fg_event_rec_t *e)
+{
+    char     pod[96], lane[100];
+    group_t *g;
+    int      i, k;
+
+    pod_of(e->prefix, pod, sizeof(pod));
+    if ((g = group_of(r, e, pod)) == NULL) return;
+    r->events++;
+    g->events++;
+    if (strcmp(e->verdict, "violation") == 0 && strcmp(e->event, "summary") != 0) {
+        g->violations++;
+        add_rule(r, e);
+        g->mgmt |= strcmp(e->rule, "fabguard.management_ifaces") == 0;
+        g->gdr_off |= strstr(e->rule, "gpu_direct_rdma") != NULL;
+    }
+    if (strcmp(e->event, "summary") == 0) {
+        g->processes++;
+        if (e->counts_endpoints > 0) g->endpoints += e->counts_endpoints;
+        if (e->counts_comms > 0) g->comms += e->counts_comms;
+    }
+    if (strcmp(e->lib, "ucx") == 0 && strcmp(e->event, "endpoint") == 0) {
+        for (i = 0; i < e->nlanes; i++) {
+            if (e->lane_dev[i][0] == '\0') continue;   /* connection manager */
+            snprintf(lane, sizeof(lane), "%s/%s", e->lane_tl[i], e->lane_dev[i]);
+            g->tcp |= strcmp(e->lane_tl[i], "tcp") == 0;
+            for (k = 0; k < g->nlane && strcmp(g->lane[k], lane) != 0; k++) {}
+            if (k == g->nlane && k < MAX_LANE_KINDS) fg_strlcpy(g->lane[g->nlane++], lane, sizeof(g->lane[0]));
+            if (k < MAX_LANE_KINDS) g->lane_n[k]++;
+        }
+    }
+    if (strcmp(e->lib, "nccl") == 0 && e->detail[0] && strstr(e->detail, "using network ") != NULL) {
+        sscanf(strstr(e->detail, "using network ") + 14, "%63s", g->nccl_net);
+    }
+}
+
+static void read_stream(report_t *r, FILE *f)
+{
+    char          *line = NULL;
+    size_t         cap  = 0;
+    ssize_t        n;
+    fg_event_rec_t e;
+
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        fg_read_status_t st;
+        r->lines++;
+        if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
+        st = fg_event_read_line(line, (size_t)n, &e);
+        if (st == FG_READ_OK) add_event(r, &e);
+        else r->skipped[st]++;
+    }
+    free(line);
+}
+
+static void read_path(report_t *r, const char *path, int depth)
+{
+    struct stat st;
+    FILE       *f;
+
+    if (strcmp(path, "-") == 0) { read_stream(r, stdin); return; }
+    if (stat(path, &st) < 0) {
+        fprintf(stderr, "fabguard report: %s: %s\n", path, strerror(errno));
+        r->errors++;
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        DIR           *d = opendir(path);
+        struct dirent *de;
+        if (d == NULL || depth > 32) {
+            fprintf(stderr, "fabguard report: %s: %s\n", path, d ? "too deep" : strerror(errno));
+            r->errors++;
+            if (d) closedir(d);
+            return;
+        }
+        while ((de = readdir(d)) != NULL) {
+            char sub[4096];
+            if (de->d_name[0] == '.') continue;
+            snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+            read_path(r, sub, depth + 1);
+        }
+        closedir(d);
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, "fabguard report: %s: not a regular file\n", path);
+        r->errors++;
+        return;
+    }
+    if ((f = fopen(path, "re")) == NULL) {
+        fprintf(stderr, "fabguard report: %s: %s\n", path, strerror(errno));
+        r->errors++;
+        return;
+    }
+    read_stream(r, f);
+    fclose(f);
+}
+
+/* Hosts (aggregated over their groups) that have `flag` while others don't. */
+typedef int (*flag_fn)(const group_t *);
+static int f_tcp(const group_t *g) { return g->tcp; }
+static int f_mgmt(const group_t *g) { return g->mgmt; }
+static int f_gdr(const group_t *g) { return g->gdr_off; }
+
+static int hosts_with(const report_t *r, flag_fn fn, int want, char *out, size_t cap)
+{
+    fg_sbuf_t sb;
+    size_t    i, j;
+    int       n = 0;
+
+    fg_sb_init(&sb, out, cap);
+    for (i = 0; i < r->ng; i++) {
+        int has = 0, dup = 0;
+        for (j = 0; j < r->ng; j++) if (!strcmp(r->g[j].host, r->g[i].host)) has |= fn(&r->g[j]);
+        for (j = 0; j < i; j++) dup |= !strcmp(r->g[j].host, r->g[i].host);
+        if (has == want && !dup) {
+            fg_sb_printf(&sb, "%s%s", n ? ", " : "", r->g[i].host);
+            n++;
+        }
+    }
+    return n;
+}
+
+typedef struct { const char *name; flag_fn fn; const char *what; } outlier_t;
+static const outlier_t outliers[] = {
+    { "management_nic", f_mgmt, "data on the management NIC" },
+    { "gdr_asymmetric", f_gdr, "GPUDirect RDMA off" },
+    { "tcp_some_hosts", f_tcp, "UCX lanes over tcp" },
+};
+
+/* Device skew: hosts whose UCX device set differs from the first host's. */
+static int device_skew(const report_t *r, char *out, size_t cap)
+{
+    fg_sbuf_t sb;
+    size_t    i;
+    int       n = 0;
+
+    fg_sb_init(&sb, out, cap);
+    for (i = 1; i < r->ng; i++) {
+        int k, same = r->g[i].nlane == r->g[0].nlane;
+        for (k = 0; same && k < r->g[i].nlane; k++) {
+            int m, found = 0;
+            for (m = 0; m < r->g[0].nlane; m++) found |= !strcmp(r->g[i].lane[k], r->g[0].lane[m]);
+            same = found;
+        }
+        if (!same && r->g[i].nlane && r->g[0].nlane) {
+            fg_sb_printf(&sb, "%s%s", n ? ", " : "", r->g[i].host);
+            n++;
+        }
+    }
+    return n;
+}
+
+static void print_human(const report_t *r)
+{
+    size_t i;
+    int    k, o;
+    char   with[2048], without[2048];
+
+    printf("fabguard report: %ld events, %zu host/pod/program groups; %ld lines skipped "
+           "(%ld without JSON, %ld malformed, %ld not events, %ld too long)\n\n",
+           r->events, r->ng, r->skipped[1] + r->skipped[2] + r->skipped[3] + r->skipped[4],
+           r->skipped[1], r->skipped[2], r->skipped[3], r->skipped[4]);
+    printf("%-16s %-14s %-12s %7s %5s %5s  %s\n", "HOST", "POD", "PROGRAM", "EVENTS", "VIOL", "PROCS", "UCX LANES (endpoint events)  NCCL");
+    for (i = 0; i < r->ng; i++) {
+        const group_t *g = &r->g[i];
+        printf("%-16s %-14s %-12s %7ld %5ld %5ld ", g->host, g->pod[0] ? g->pod : "-", g->prog,
+               g->events, g->violations, g->processes);
+        for (k = 0; k < g->nlane; k++) printf(" %s x%ld", g->lane[k], g->lane_n[k]);
+        printf("%s%s\n", g->nccl_net[0] ? "  net " : "", g->nccl_net);
+    }
+    printf("\nviolations by rule:\n");
+    for (k = 0; k < r->nrules; k++) {
+        printf("  %-28s %6ld  hosts:", r->rules[k].rule, r->rules[k].count);
+        for (o = 0; o < r->rules[k].nhosts; o++) printf(" %s", r->rules[k].hosts[o]);
+        printf("  e.g. %s\n", r->rules[k].example);
+    }
+    if (r->nrules == 0) printf("  none\n");
+    printf("\noutliers:\n");
+    k = 0;
+    for (o = 0; o < 3; o++) {
+        int n = hosts_with(r, outliers[o].fn, 1, with, sizeof(with));
+        int m = hosts_with(r, outliers[o].fn, 0, without, sizeof(without));
+        if (n > 0 && m > 0) {
+            printf("  %-15s %s on %s only (not on %s)\n", outliers[o].name, outliers[o].what, with, without);
+            k++;
+        } else if (n > 0 && o == 0) {
+            printf("  %-15s %s on %s\n", outliers[o].name, outliers[o].what, with);
+            k++;
+        }
+    }
+    if (device_skew(r, with, sizeof(with)) > 0) {
+        printf("  %-15s lanes differ from %s on: %s\n", "device_skew", r->g[0].host, with);
+        k++;
+    }
+    if (k == 0) printf("  none\n");
+}
+
+static void print_json(const report_t *r)
+{
+    size_t    cap = 4096 + r->ng * 4096 + 64 * 2048;
+    char     *buf = malloc(cap), with[2048], without[2048];
+    fg_sbuf_t sb;
+    size_t    i;
+    int       k, o, first;
+
+    if (buf == NULL) return;
+    fg_sb_init(&sb, buf, cap);
+    fg_sb_printf(&sb, "{\"events\":%ld,\"lines\":%ld,\"skipped\":{\"no_json\":%ld,\"malformed\":%ld,"
+                      "\"not_event\":%ld,\"too_long\":%ld},\"groups\":[",
+                 r->events, r->lines, r->skipped[1], r->skipped[2], r->skipped[3], r->skipped[4]);
+    for (i = 0; i < r->ng; i++) {
+        const group_t *g = &r->g[i];
+        first = 1;
+        fg_sb_puts(&sb, i ? ",{" : "{");
+        fg_json_kv_str(&sb, &first, "host", g->host);
+        fg_json_kv_str(&sb, &first, "pod", g->pod[0] ? g->pod : NULL);
+        fg_json_kv_str(&sb, &first, "prog", g->prog);
+        fg_json_kv_long(&sb, &first, "events", g->events);
+        fg_json_kv_long(&sb, &first, "violations", g->violations);
+        fg_json_kv_long(&sb, &first, "processes", g->processes);
+        fg_json_kv_long(&sb, &first, "endpoints", g->endpoints);
+        fg_json_key(&sb, &first, "ucx_lanes");
+        fg_sb_putc(&sb, '{');
+        for (k = 0; k < g->nlane; k++) {
+            int f2 = k == 0;
+            fg_json_kv_long(&sb, &f2, g->lane[k], g->lane_n[k]);
+        }
+        fg_sb_putc(&sb, '}');
+        fg_json_kv_str(&sb, &first, "nccl_net", g->nccl_net[0] ? g->nccl_net : NULL);
+        fg_sb_putc(&sb, '}');
+    }
+    fg_sb_puts(&sb, "],\"rules\":[");
+    for (k = 0; k < r->nrules; k++) {
+        first = 1;
+        fg_sb_puts(&sb, k ? ",{" : "{");
+        fg_json_kv_str(&sb, &first, "rule", r->rules[k].rule);
+        fg_json_kv_long(&sb, &first, "count", r->rules[k].count);
+        fg_json_kv_str(&sb, &first, "example", r->rules[k].example);
+        fg_json_key(&sb, &first, "hosts");
+        fg_sb_putc(&sb, '[');
+        for (o = 0; o < r->rules[k].nhosts; o++) {
+            if (o) fg_sb_putc(&sb, ',');
+            fg_json_str(&sb, r->rules[k].hosts[o]);
+        }
+        fg_sb_puts(&sb, "]}");
+    }
+    fg_sb_puts(&sb, "],\"outliers\":[");
+    k = 0;
+    for (o = 0; o < 3; o++) {
+        int n = hosts_with(r, outliers[o].fn, 1, with, sizeof(with));
+        int m = hosts_with(r, outliers[o].fn, 0, without, sizeof(without));
+        if (n > 0 && (m > 0 || o == 0)) {
+            first = 1;
+            fg_sb_puts(&sb, k++ ? ",{" : "{");
+            fg_json_kv_str(&sb, &first, "kind", outliers[o].name);
+            fg_json_kv_str(&sb, &first, "hosts", with);
+            fg_json_kv_str(&sb, &first, "others", without);
+            fg_sb_putc(&sb, '}');
+        }
+    }
+    if (device_skew(r, with, sizeof(with)) > 0) {
+        first = 1;
+        fg_sb_puts(&sb, k++ ? ",{" : "{");
+        fg_json_kv_str(&sb, &first, "kind", "device_skew");
+        fg_json_kv_str(&sb, &first, "hosts", with);
+        fg_json_kv_str(&sb, &first, "others", r->g[0].host);
+        fg_sb_putc(&sb, '}');
+    }
+    fg_sb_puts(&sb, "]}");
+    puts(buf);
+    free(buf);
+}
+
 int cmd_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("report", "not implemented yet");
+    report_t r;
+    int      json = 0, i, npaths = 0;
+    long     violations = 0;
+
+    memset(&r, 0, sizeof(r));
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: fabguard report [--json] PATH|- …\n"
+                   "Aggregates fabguard event logs (files, folders recursively, - for stdin;\n"
+                   "lines may carry a prefix such as kubectl logs --prefix) into one table:\n"
+                   "per host/pod/program what was used, violations by rule, and outliers.\n"
+                   "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
+            return FG_EXIT_OK;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return cli_usage_error("report", "unknown option '%s'", argv[i]);
+        } else {
+            npaths++;
+        }
+    }
+    if (npaths == 0) {
+        return cli_usage_error("report", "no input (give files, folders or - for stdin)");
+    }
+    for (i = 1; i < argc; i++) {
+        if (argv[i][0] != '-' || argv[i][1] == '\0') read_path(&r, argv[i], 0);
+    }
+    if (json) print_json(&r); else print_human(&r);
+    for (i = 0; i < r.nrules; i++) violations += r.rules[i].count;
+    free(r.g);
+    free(r.slots);
+    if (r.errors) return FG_EXIT_USAGE;
+    return violations ? FG_EXIT_VIOLATION : FG_EXIT_OK;
 }

@@ -1,0 +1,41 @@
+# fabguard report over event files this test produces with the real shim on
+# three "hosts" (UTS namespaces give each its own hostname), with kubectl
+# prefixes, garbage and truncated lines mixed in; folders and stdin.
+source "$(dirname "$0")/lib.sh"
+E=$TMP/fleet; mkdir -p "$E/a" "$E/b"
+run_as() {  # run_as HOST OUTDIR ENV… -- produces real events as HOST
+    local host=$1 dir=$2; shift 2
+    if is_root && command -v unshare >/dev/null; then
+        unshare -u sh -c "hostname $host; exec env \"\$@\"" sh "$@" FABGUARD_LOG="$dir/%h.%p.jsonl" \
+            LD_PRELOAD="$(preload_of "$SHIM")" "$PROGS/ucx_ep" -n 4 >/dev/null 2>&1
+    else
+        env "$@" FABGUARD_LOG="$dir/$host.%p.jsonl" LD_PRELOAD="$(preload_of "$SHIM")" "$PROGS/ucx_ep" -n 4 >/dev/null 2>&1
+    fi
+}
+run_as node-a "$E/a" UCX_TLS=self,sm
+run_as node-b "$E/b" UCX_TLS=tcp
+run_as node-c "$E/a" UCX_TLS=self,sm
+if ! is_root; then skip "distinct host names" "needs root for unshare -u"; fi
+# kubectl-prefixed copy, garbage, a truncated line
+sed 's|^|[pod/decode-7/worker] |' "$E"/b/*.jsonl > "$E/b/kubectl.log"
+printf 'plain text line\n{"not":"an event"}\n{"ts":"x","host":"h",\n' >> "$E/b/kubectl.log"
+
+out=$("$CLI" report "$E"); rc=$?
+expect_eq "fleet with violations: exit 1" "$rc" "1"
+expect_contains "groups per host/program" "$out" "node-a"
+expect_contains "pod derived from kubectl prefix" "$out" "decode-7"
+expect_contains "violations grouped by rule" "$out" "ucx.forbid_transports"
+expect_contains "outlier: management NIC host named" "$out" "management_nic"
+expect_contains "outlier: tcp only on node-b" "$out" "UCX lanes over tcp on node-b"
+expect_contains "skipped lines counted by reason" "$out" "1 without JSON, 1 malformed, 1 not events"
+j=$("$CLI" report --json "$E")
+expect_eq "--json parses with the documented keys" "$(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(d))')" "['events', 'groups', 'lines', 'outliers', 'rules', 'skipped']"
+expect_contains "--json outlier kinds" "$(echo "$j" | python3 -c 'import json,sys; print([o["kind"] for o in json.load(sys.stdin)["outliers"]])')" "tcp_some_hosts"
+out=$(cat "$E"/a/*.jsonl | "$CLI" report -); rc=$?
+expect_eq "stdin, clean hosts only: exit 0" "$rc" "0"
+expect_contains "clean fleet: no outliers" "$out" "$(printf 'outliers:\n  none')"
+msg=$("$CLI" report "$TMP/missing" 2>&1); expect_eq "missing path: exit 2" "$?" "2"
+expect_contains "missing path named" "$msg" "missing: No such file"
+"$CLI" report 2>/dev/null; expect_eq "no input: exit 2" "$?" "2"
+head -c 100000 /dev/urandom > "$TMP/garbage"
+"$CLI" report "$TMP/garbage" >/dev/null; expect_eq "binary garbage: skipped, exit 0" "$?" "0"
