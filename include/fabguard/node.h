@@ -1,0 +1,102 @@
+/* The node as sysfs/procfs describe it, read below a root directory ("/" on
+ * the live system, a fixture tree in tests), and the checklist run on it.
+ * Files read (kernel source that defines each):
+ *   /sys/class/infiniband/<dev>            drivers/infiniband/core/sysfs.c
+ *     ports/<n>/{state,phys_state,link_layer,rate}, ports/<n>/gids/<i>,
+ *     ports/<n>/gid_attrs/types/<i>, ports/<n>/gid_attrs/ndevs/<i>
+ *     device -> ../../../<pci device>   (the PCI function of the HCA)
+ *     device/infiniband_verbs/uverbs<k>  drivers/infiniband/core/uverbs_main.c
+ *   /dev/infiniband/uverbs<k>             the verbs char device (rdma-core opens it)
+ *   /sys/class/net/<if>                    net/core/net-sysfs.c (device link, operstate)
+ *   /proc/net/route, /proc/net/ipv6_route  default routes (management NIC)
+ *   /sys/bus/pci/devices/<bdf>/{class,vendor,numa_node}  drivers/pci/pci-sysfs.c
+ *   /proc/modules                          kernel/module/procfs.c
+ *   /sys/kernel/mm/memory_peers/<client>/version  MLNX_OFED ib_core peer memory
+ *   /dev/gdrdrv                            GDRCopy's gdrdrv module */
+#ifndef FABGUARD_NODE_H
+#define FABGUARD_NODE_H
+
+#include <stddef.h>
+#include "fabguard/netinfo.h"
+#include "fabguard/policy.h"
+
+#define FG_NODE_MAX_DEVS  32
+#define FG_NODE_MAX_PORTS 4
+#define FG_NODE_MAX_GIDS  16
+#define FG_NODE_MAX_GPUS  16
+
+typedef struct {
+    int  num;
+    char state[32], phys_state[32], link_layer[16], rate[48];
+    char gid[FG_NODE_MAX_GIDS][48], gid_type[FG_NODE_MAX_GIDS][16], gid_ndev[FG_NODE_MAX_GIDS][16];
+    int  ngid;
+} fg_port_t;
+
+typedef struct {
+    char      name[32];
+    char      pci_path[512];   /* resolved /sys/devices/pci… path, "" unknown */
+    char      uverbs[16];      /* "uverbs0", "" unknown */
+    int       dev_node;        /* /dev/infiniband/uverbsN present */
+    int       dev_openable;    /* live system only: -1 not checked */
+    char      netdev[32];      /* RoCE: the netdev behind the port, "" IB */
+    int       numa;            /* device/numa_node, -1 unknown */
+    fg_port_t port[FG_NODE_MAX_PORTS];
+    int       nport;
+} fg_rdma_dev_t;
+
+typedef struct {
+    char bdf[16];
+    char pci_path[512];
+    int  numa;
+} fg_gpu_t;
+
+typedef struct {
+    fg_rdma_dev_t dev[FG_NODE_MAX_DEVS];
+    int           ndev;
+    fg_gpu_t      gpu[FG_NODE_MAX_GPUS];
+    int           ngpu;
+    fg_ifset_t    ifaces;          /* /sys/class/net */
+    fg_ifset_t    mgmt;            /* default-route interfaces */
+    int           dev_infiniband;  /* /dev/infiniband exists */
+    int           peermem_loaded;  /* nvidia_peermem or nv_peer_mem in /proc/modules */
+    char          peermem_name[32];
+    int           peermem_registered;
+    int           gdrdrv;
+    int           live;            /* root is "/" */
+} fg_node_t;
+
+void fg_node_probe(const char *root, fg_node_t *node);
+
+/* PCI distance in nvidia-smi topo terms: "PIX", "PXB", "PHB", "NODE", "SYS". */
+const char *fg_pci_relation(const char *path_a, int numa_a, const char *path_b, int numa_b);
+
+typedef enum { FG_CHECK_OK, FG_CHECK_WARN, FG_CHECK_FAIL, FG_CHECK_SKIP } fg_check_status_t;
+
+typedef struct {
+    char              name[40];
+    fg_check_status_t status;
+    char              detail[480];
+    char              hint[320];
+} fg_check_t;
+
+typedef struct {
+    size_t     n;
+    fg_check_t v[64];
+} fg_checks_t;
+
+const char *fg_check_status_name(fg_check_status_t s);
+void fg_checks_add(fg_checks_t *c, const char *name, fg_check_status_t st,
+                   const char *hint, const char *fmt, ...) FG_PRINTF(5, 6);
+
+/* `fabguard node`: rdma_devices port_state roce_gid peermem gdrcopy nvlink
+ * gpu_nic_affinity. get reads UCX_NET_DEVICES / NCCL_IB_HCA. */
+void fg_node_checks(const fg_node_t *node, fg_getenv_fn get, fg_checks_t *out);
+/* `fabguard env`: every interconnect variable, against this node. */
+void fg_env_checks(const fg_node_t *node, char *const *envp, fg_checks_t *out);
+
+/* NCCL's interface/HCA list grammar (NCCL src/misc/utils.cc parseStringList,
+ * matchIfList): optional leading '^' (exclude) then '=' (exact), items
+ * "name[:port]", prefix match otherwise. 1 when `name`/`port` is selected. */
+int fg_nccl_list_selects(const char *spec, const char *name, int port);
+
+#endif

@@ -1,0 +1,238 @@
+/* `fabguard node`: the capability checklist on a probed node. */
+#include "fabguard/node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *fg_check_status_name(fg_check_status_t s)
+{
+    static const char *const n[] = { "ok", "warn", "fail", "skip" };
+    return (unsigned)s < 4 ? n[s] : "?";
+}
+
+void fg_checks_add(fg_checks_t *c, const char *name, fg_check_status_t st,
+                   const char *hint, const char *fmt, ...)
+{
+    fg_check_t *x;
+    va_list     ap;
+
+    if (c->n >= sizeof(c->v) / sizeof(c->v[0])) return;
+    x = &c->v[c->n++];
+    fg_strlcpy(x->name, name, sizeof(x->name));
+    x->status = st;
+    fg_strlcpy(x->hint, hint ? hint : "", sizeof(x->hint));
+    va_start(ap, fmt);
+    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+    va_end(ap);
+}
+
+static void check_rdma(const fg_node_t *n, fg_checks_t *out)
+{
+    char      list[400];
+    fg_sbuf_t sb;
+    int       i, missing = 0, denied = 0;
+
+    if (n->ndev == 0) {
+        fg_checks_add(out, "rdma_devices", FG_CHECK_FAIL,
+                      "give the pod RDMA devices (RDMA device plugin / resource request, or hostNetwork)",
+                      "no RDMA devices in /sys/class/infiniband: only TCP is possible");
+        return;
+    }
+    fg_sb_init(&sb, list, sizeof(list));
+    for (i = 0; i < n->ndev; i++) {
+        fg_sb_printf(&sb, "%s%s", i ? " " : "", n->dev[i].name);
+        missing += !n->dev[i].dev_node;
+        denied += n->dev[i].dev_openable == 0;
+    }
+    if (!n->dev_infiniband || missing == n->ndev) {
+        fg_checks_add(out, "rdma_devices", FG_CHECK_FAIL,
+                      "mount /dev/infiniband into the container (RDMA device plugin or a hostPath volume)",
+                      "%d HCA(s) in sysfs (%s) but /dev/infiniband%s is missing", n->ndev, list,
+                      n->dev_infiniband ? "/uverbs*" : "");
+    } else if (missing > 0 || denied > 0) {
+        fg_checks_add(out, "rdma_devices", FG_CHECK_WARN,
+                      "check the device plugin exposes every uverbs device and its permissions",
+                      "%s: %d without a device node, %d not openable", list, missing, denied);
+    } else {
+        fg_checks_add(out, "rdma_devices", FG_CHECK_OK, "", "%d HCA(s): %s", n->ndev, list);
+    }
+}
+
+static void check_ports(const fg_node_t *n, fg_checks_t *out)
+{
+    char      list[480];
+    fg_sbuf_t sb;
+    int       i, k, active = 0, total = 0;
+
+    if (n->ndev == 0) {
+        fg_checks_add(out, "port_state", FG_CHECK_SKIP, "", "no RDMA devices");
+        return;
+    }
+    fg_sb_init(&sb, list, sizeof(list));
+    for (i = 0; i < n->ndev; i++) {
+        for (k = 0; k < n->dev[i].nport; k++) {
+            const fg_port_t *p = &n->dev[i].port[k];
+            int              up = strstr(p->state, "ACTIVE") != NULL && strstr(p->phys_state, "LinkUp") != NULL;
+            total++;
+            active += up;
+            fg_sb_printf(&sb, "%s%s:%d %s %s%s%s", sb.len ? ", " : "", n->dev[i].name, p->num,
+                         up ? "Active" : (p->state[0] ? strchr(p->state, ' ') ? strchr(p->state, ' ') + 1 : p->state : "?"),
+                         p->link_layer, p->rate[0] ? " " : "", p->rate);
+        }
+    }
+    if (active == 0) {
+        fg_checks_add(out, "port_state", FG_CHECK_FAIL, "check cabling, the subnet manager (IB) or the switch port (RoCE): ibstat",
+                      "no port is Active/LinkUp: %s", list);
+    } else if (active < total) {
+        fg_checks_add(out, "port_state", FG_CHECK_WARN, "ports that are down are not usable: check ibstat",
+                      "%d of %d ports Active: %s", active, total, list);
+    } else {
+        fg_checks_add(out, "port_state", FG_CHECK_OK, "", "%s", list);
+    }
+}
+
+/* RoCE: the GID NCCL/UCX will use must be RoCE v2 and not link-local. */
+static void check_gids(const fg_node_t *n, fg_getenv_fn get, fg_checks_t *out)
+{
+    const char *idx_s = get("NCCL_IB_GID_INDEX");
+    int         i, k, g, roce = 0, good = 0, idx = idx_s ? atoi(idx_s) : -1;
+    char        bad[300] = "";
+
+    for (i = 0; i < n->ndev; i++) {
+        for (k = 0; k < n->dev[i].nport; k++) {
+            const fg_port_t *p = &n->dev[i].port[k];
+            if (strcmp(p->link_layer, "Ethernet") != 0) continue;
+            roce++;
+            for (g = 0; g < p->ngid; g++) {
+                int v2 = strstr(p->gid_type[g], "v2") != NULL;
+                int ll = strncmp(p->gid[g], "fe80:", 5) == 0;
+                int zero = strncmp(p->gid[g], "0000:0000:0000:0000:0000:0000:0000:0000", 39) == 0;
+                if (idx >= 0 && g == idx && (!v2 || ll || zero)) {
+                    snprintf(bad, sizeof(bad), "%s:%d GID index %d is %s%s%s", n->dev[i].name, p->num, g,
+                             zero ? "empty" : ll ? "link-local " : "", zero ? "" : p->gid_type[g], "");
+                }
+                if (v2 && !ll && !zero) good++;
+            }
+        }
+    }
+    if (roce == 0) {
+        fg_checks_add(out, "roce_gid", FG_CHECK_SKIP, "", "no RoCE (Ethernet link layer) ports");
+    } else if (bad[0]) {
+        fg_checks_add(out, "roce_gid", FG_CHECK_FAIL,
+                      "set NCCL_IB_GID_INDEX to a RoCE v2 GID with a routable address (show_gids)", "%s", bad);
+    } else if (good == 0) {
+        fg_checks_add(out, "roce_gid", FG_CHECK_FAIL, "assign an IP address to the RoCE netdev",
+                      "no RoCE v2 GID with a routable address on %d RoCE port(s)", roce);
+    } else {
+        fg_checks_add(out, "roce_gid", FG_CHECK_OK, "", "%d usable RoCE v2 GID(s)%s%s", good,
+                      idx_s ? ", NCCL_IB_GID_INDEX=" : "", idx_s ? idx_s : "");
+    }
+}
+
+static void check_peermem(const fg_node_t *n, fg_checks_t *out)
+{
+    if (n->peermem_loaded && n->peermem_registered) {
+        fg_checks_add(out, "peermem", FG_CHECK_OK, "", "%s loaded and registered as a memory peer", n->peermem_name);
+    } else if (n->peermem_loaded) {
+        fg_checks_add(out, "peermem", FG_CHECK_FAIL,
+                      "load nvidia_peermem after the IB stack it must register with (MLNX_OFED), or use dma-buf",
+                      "%s loaded but not registered (no /sys/kernel/mm/memory_peers/nv_mem): NCCL will report GDR disabled",
+                      n->peermem_name);
+    } else if (n->ngpu == 0) {
+        fg_checks_add(out, "peermem", FG_CHECK_SKIP, "", "no NVIDIA GPU");
+    } else if (n->ndev == 0) {
+        fg_checks_add(out, "peermem", FG_CHECK_SKIP, "", "no RDMA devices");
+    } else {
+        fg_checks_add(out, "peermem", FG_CHECK_FAIL,
+                      "modprobe nvidia_peermem (or nv_peer_mem), or use a driver/kernel with dma-buf",
+                      "nvidia_peermem not loaded: RDMA will stage through host memory");
+    }
+}
+
+static void check_nvlink(const fg_node_t *n, fg_checks_t *out)
+{
+    if (n->ngpu < 2) {
+        fg_checks_add(out, "nvlink", FG_CHECK_SKIP, "", "%d NVIDIA GPU(s): nothing to link", n->ngpu);
+    } else if (n->live && system("command -v nvidia-smi >/dev/null 2>&1") == 0 &&
+               system("nvidia-smi topo -m 2>/dev/null | grep -q 'NV[0-9]'") == 0) {
+        fg_checks_add(out, "nvlink", FG_CHECK_OK, "", "nvidia-smi topo -m shows NV# links between GPUs");
+    } else {
+        fg_checks_add(out, "nvlink", FG_CHECK_SKIP, "run nvidia-smi topo -m on the host",
+                      "%d GPUs; sysfs does not describe NVLink and nvidia-smi %s", n->ngpu,
+                      n->live ? "shows none or is absent" : "is not used under --root");
+    }
+}
+
+/* Is RDMA device `d` selected by UCX_NET_DEVICES / NCCL_IB_HCA? */
+static int selected(const fg_rdma_dev_t *d, const char *ucx, const char *nccl)
+{
+    int k;
+
+    if (ucx == NULL && nccl == NULL) return 1;
+    for (k = 0; k < d->nport; k++) {
+        char name[48];
+        snprintf(name, sizeof(name), "%s:%d", d->name, d->port[k].num);
+        if (ucx != NULL && (strcmp(ucx, "all") == 0 || strstr(ucx, name) != NULL)) return 1;
+        if (nccl != NULL && fg_nccl_list_selects(nccl, d->name, d->port[k].num)) return 1;
+    }
+    return 0;
+}
+
+static void check_affinity(const fg_node_t *n, fg_getenv_fn get, fg_checks_t *out)
+{
+    const char *ucx = get("UCX_NET_DEVICES"), *nccl = get("NCCL_IB_HCA");
+    char        det[480];
+    fg_sbuf_t   sb;
+    int         g, i, worst = FG_CHECK_OK;
+    static const char *const rank[] = { "PIX", "PXB", "PHB", "NODE", "SYS" };
+
+    if (n->ngpu == 0 || n->ndev == 0) {
+        fg_checks_add(out, "gpu_nic_affinity", FG_CHECK_SKIP, "", "%s", n->ngpu ? "no RDMA devices" : "no NVIDIA GPU");
+        return;
+    }
+    fg_sb_init(&sb, det, sizeof(det));
+    for (g = 0; g < n->ngpu; g++) {
+        int best = 5, best_sel = 5, bi = -1, si = -1, r;
+        for (i = 0; i < n->ndev; i++) {
+            const char *rel = fg_pci_relation(n->gpu[g].pci_path, n->gpu[g].numa,
+                                              n->dev[i].pci_path, n->dev[i].numa);
+            for (r = 0; r < 5 && strcmp(rank[r], rel) != 0; r++) {}
+            if (r < best) { best = r; bi = i; }
+            if (selected(&n->dev[i], ucx, nccl) && r < best_sel) { best_sel = r; si = i; }
+        }
+        fg_sb_printf(&sb, "%sGPU %s: closest %s (%s)", g ? "; " : "", n->gpu[g].bdf,
+                     bi >= 0 ? n->dev[bi].name : "-", bi >= 0 ? rank[best] : "-");
+        if (si != bi && si >= 0) {
+            fg_sb_printf(&sb, ", selected %s (%s)", n->dev[si].name, rank[best_sel]);
+        }
+        if (si < 0) {
+            worst = FG_CHECK_FAIL;
+            fg_sb_puts(&sb, ", no selected NIC");
+        } else if (best_sel >= 4) {
+            worst = FG_CHECK_FAIL;   /* the NIC it uses is on the far socket */
+        } else if ((best_sel > best || best_sel >= 2) && worst < FG_CHECK_WARN) {
+            worst = FG_CHECK_WARN;
+        }
+    }
+    fg_checks_add(out, "gpu_nic_affinity", (fg_check_status_t)worst,
+                  worst ? "set UCX_NET_DEVICES / NCCL_IB_HCA so each GPU uses its closest NIC (PIX/PXB)" : "",
+                  "%s", det);
+}
+
+void fg_node_checks(const fg_node_t *n, fg_getenv_fn get, fg_checks_t *out)
+{
+    check_rdma(n, out);
+    check_ports(n, out);
+    check_gids(n, get, out);
+    check_peermem(n, out);
+    if (n->gdrdrv) {
+        fg_checks_add(out, "gdrcopy", FG_CHECK_OK, "", "/dev/gdrdrv present");
+    } else {
+        fg_checks_add(out, "gdrcopy", n->ngpu ? FG_CHECK_WARN : FG_CHECK_SKIP,
+                      n->ngpu ? "install GDRCopy (gdrdrv) for low-latency small transfers" : "",
+                      "/dev/gdrdrv absent%s", n->ngpu ? "" : " (no NVIDIA GPU)");
+    }
+    check_nvlink(n, out);
+    check_affinity(n, get, out);
+}

@@ -1,8 +1,0 @@
-/* Placeholder until its issue lands: refuses with exit 2. */
-#include "cli.h"
-int cmd_env(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("env", "not implemented yet");
-}

@@ -1,8 +1,0 @@
-/* Placeholder until its issue lands: refuses with exit 2. */
-#include "cli.h"
-int cmd_node(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("node", "not implemented yet");
-}
