@@ -1,0 +1,65 @@
+# fabguard pair: a real UCX transfer over loopback and between two "hosts"
+# in network namespaces; lanes on both sides, numbers, verdicts, and the
+# unreachable/wrong-port cases within the timeout.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/netns_lib.sh"
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SZ="--sizes 8,65536,1048576"
+
+p=$(port)
+"$CLI" pair --listen 127.0.0.1:$p --timeout 15 --json $SZ > "$TMP/srv.json" 2>"$TMP/srv.err" &
+spid=$!; sleep 0.5
+"$CLI" pair --connect 127.0.0.1:$p --timeout 15 --json $SZ > "$TMP/cli.json" 2>"$TMP/cli.err"; crc=$?
+wait $spid; src=$?
+expect_eq "loopback, default policy (tcp forbidden): both sides exit 1" "$crc $src" "1 1"
+j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+expect_eq "loopback: client reports its lanes and the server's" "$(j "$TMP/cli.json" 'bool(d["local_lanes"]) and bool(d["remote_lanes"])')" "True"
+expect_eq "loopback: a result per size" "$(j "$TMP/cli.json" '[r["size"] for r in d["results"]]')" "[8, 65536, 1048576]"
+expect_eq "loopback: numbers positive" "$(j "$TMP/cli.json" 'all(r["latency_us"]>0 and r["bandwidth_MBps"]>0 for r in d["results"])')" "True"
+expect_eq "loopback: verdict violation with rules" "$(j "$TMP/cli.json" 'd["verdict"], sorted(set(v["rule"] for v in d["violations"]))[0]')" "('violation', 'fabguard.management_ifaces')"
+
+p=$(port)
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --timeout 15 $SZ > "$TMP/srv.txt" 2>&1 &
+spid=$!; sleep 0.5
+out=$(FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ 2>&1); crc=$?
+wait $spid; src=$?
+expect_eq "loopback pinned to lo, tcp allowed: both clean" "$crc $src" "0 0"
+expect_contains "loopback pinned: table printed" "$out" "latency us"
+expect_contains "loopback pinned: verdict ok" "$out" "verdict: ok"
+
+p=$(port)
+s=$(date +%s)
+msg=$("$CLI" pair --connect 127.0.0.1:$p --timeout 3 $SZ 2>&1); rc=$?
+e=$(( $(date +%s) - s ))
+expect_eq "nobody listening: exit 1" "$rc" "1"
+expect_contains "nobody listening: step and address named" "$msg" "step wireup: 127.0.0.1:$p did not answer"
+[ "$e" -le 8 ] && pass "nobody listening: gave up within the timeout (${e}s)" || fail "nobody listening: took ${e}s"
+msg=$("$CLI" pair --listen 127.0.0.1:$(port) --timeout 1 2>&1); rc=$?
+expect_eq "listener with no client: exit 1" "$rc" "1"
+expect_contains "listener with no client: says so" "$msg" "no client reached"
+msg=$("$CLI" pair --connect no-such-host.invalid:1 --timeout 2 2>&1); rc=$?
+expect_eq "unresolvable host: exit 1" "$rc" "1"
+expect_contains "unresolvable host: step resolve" "$msg" "step resolve"
+"$CLI" pair 2>/dev/null; expect_eq "usage: neither side given: exit 2" "$?" "2"
+"$CLI" pair --connect 127.0.0.1:1 --sizes 0 2>/dev/null; expect_eq "usage: bad size: exit 2" "$?" "2"
+
+if netns_setup; then
+    trap 'netns_cleanup; rm -rf "$TMP"' EXIT
+    for pin in "" ens1f0; do
+        in_a env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --listen 10.88.0.1:14000 --timeout 15 $SZ > "$TMP/a.txt" 2>&1 &
+        spid=$!; sleep 0.7
+        in_b env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --connect 10.88.0.1:14000 --timeout 15 $SZ > "$TMP/b.txt" 2>&1; crc=$?
+        wait $spid; src=$?
+        if [ -z "$pin" ]; then
+            expect_eq "netns unpinned: both sides flag the management NIC (exit 1 1)" "$crc $src" "1 1"
+            expect_contains "netns unpinned: server names eth0" "$(cat "$TMP/a.txt")" "on eth0 (management NIC)"
+            expect_contains "netns unpinned: client names eth0" "$(cat "$TMP/b.txt")" "on eth0 (management NIC)"
+        else
+            expect_eq "netns pinned to the data NIC: both clean" "$crc $src" "0 0"
+            expect_contains "netns pinned: lanes on ens1f0" "$(cat "$TMP/b.txt")" "tcp/ens1f0"
+        fi
+        sleep 1
+    done
+else
+    skip "pair between network namespaces" "needs root (ip netns)"
+fi
