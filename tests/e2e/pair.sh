@@ -45,10 +45,12 @@ expect_contains "unresolvable host: step resolve" "$msg" "step resolve"
 
 if netns_setup; then
     trap 'netns_cleanup; rm -rf "$TMP"' EXIT
+    np=14000
     for pin in "" ens1f0; do
-        in_a env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --listen 10.88.0.1:14000 --timeout 15 $SZ > "$TMP/a.txt" 2>&1 &
+        np=$((np + 1))   # a fresh port each time: the last may linger in TIME_WAIT
+        in_a env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --listen 10.88.0.1:$np --timeout 15 $SZ > "$TMP/a.txt" 2>&1 &
         spid=$!; sleep 0.7
-        in_b env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --connect 10.88.0.1:14000 --timeout 15 $SZ > "$TMP/b.txt" 2>&1; crc=$?
+        in_b env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --connect 10.88.0.1:$np --timeout 15 $SZ > "$TMP/b.txt" 2>&1; crc=$?
         wait $spid; src=$?
         if [ -z "$pin" ]; then
             expect_eq "netns unpinned: both sides flag the management NIC (exit 1 1)" "$crc $src" "1 1"
