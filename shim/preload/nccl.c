@@ -497,6 +497,7 @@ static int refused_after_init(ncclComm_t comm)
 {
     char ptr[32];
     int  bad;
+    drain();   /* lazy channel lines written so far are judged first */
     snprintf(ptr, sizeof(ptr), "%p", (void *)comm);
     pthread_mutex_lock(&nccl_lock);
     bad = comm_failed(ptr);
@@ -572,5 +573,7 @@ void fg_nccl_after_fork(void)
 
 void fg_nccl_at_exit(void)
 {
-    if (atomic_load(&capture_on)) drain();
+    /* exit(3) from our own verdict runs inside a wrapper or the reader, which
+     * may hold nccl_lock: no drain then */
+    if (atomic_load(&capture_on) && fg_guard_depth() == 0) drain();
 }

@@ -1,0 +1,45 @@
+# The shim with tests/doubles/libnccl.c, which stands in for NCCL past CUDA
+# (IB with/without GDR, RoCE, Socket fallback, a net plugin, lazy
+# connections, several communicators) and writes NCCL's real line formats
+# through NCCL's own debug environment. See the double's header comment.
+source "$(dirname "$0")/lib.sh"
+P="$PROGS/nccl_init"
+run() {  # run SCENARIO args… (env from caller)
+    local s=$1; shift
+    rm -f "$TMP/ev.jsonl"
+    FG_NCCL_DOUBLE_SCENARIO=$s LD_LIBRARY_PATH=$DOUBLES FABGUARD_LOG=$TMP/ev.jsonl with_shim "$P" "$@" 2>&1
+}
+ev() { python3 -c 'import json,sys; [print(e["event"], e["verdict"], e.get("rule","-"), e.get("net",""), e.get("comm","")) for e in map(json.loads, open(sys.argv[1])) if e["lib"]=="nccl"]' "$TMP/ev.jsonl"; }
+
+out=$(run ib_gdr 1)
+expect_eq "IB + GDR: clean" "$(echo "$out" | grep -c VIOLATION)" "0"
+expect_contains "IB + GDR: comm event with net IB" "$(ev)" "comm ok - IB 0x"
+out=$(run socket 1)
+expect_contains "Socket fallback caught (warn)" "$out" "uses NET/Socket/0 (nccl.forbid_transports=NET/Socket)"
+expect_contains "Socket fallback: application unaffected in warn" "$out" "init 0 (no error)"
+out=$(FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail run socket 1)
+expect_contains "Socket fallback, enforce+fail: ncclSystemError" "$out" "init 2 (unhandled system error)"
+expect_contains "Socket fallback, enforce+fail: ncclGetLastError explains" "$out" "last: fabguard: communicator refused by policy"
+FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=exit run socket 1 >/dev/null; expect_eq "Socket fallback, enforce+exit: status 3" "$?" "3"
+FABGUARD_MODE=enforce run socket 1 >/dev/null; expect_eq "Socket fallback, enforce+abort: SIGABRT" "$?" "134"
+out=$(FABGUARD_NCCL_GPU_DIRECT_RDMA=require run ib_nogdr 1)
+expect_contains "IB without GDR, gdr required: caught" "$out" "(nccl.gpu_direct_rdma=require)"
+out=$(run ib_nogdr 1)
+expect_eq "IB without GDR, default policy: clean" "$(echo "$out" | grep -c VIOLATION)" "0"
+out=$(FABGUARD_NCCL_ALLOW_HCAS=mlx5_0 run roce 1)
+expect_contains "RoCE: HCA outside allow_hcas caught" "$out" "NET device mlx5_1:1 is outside allow_hcas"
+out=$(FABGUARD_NCCL_REQUIRE_NET=IB run plugin 1)
+expect_contains "net plugin with spaces vs require_net=IB" "$out" "using network AWS Libfabric, policy requires IB"
+out=$(run lazy_socket 1 collective)
+expect_contains "lazy connections: judged when they arrive" "$(ev)" "channel violation nccl.forbid_transports"
+expect_contains "lazy connections: init itself was clean of channels" "$(ev | head -1)" "comm violation fabguard.management_ifaces"
+out=$(FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail FABGUARD_MANAGEMENT_IFACES=none run lazy_socket 1 collective)
+expect_contains "lazy + fail: the next call on that comm returns ncclSystemError" "$out" "allreduce 0 split 2 last: fabguard: communicator"
+out=$(run lazy_ib 3 collective)
+expect_eq "several communicators: each has its own verdict" "$(ev | grep -c '^comm ok')" "6"
+expect_eq "several communicators: distinct comm ids" "$(ev | grep '^comm' | awk '{print $5}' | sort -u | wc -l)" "6"
+for lvl in "" WARN INFO; do
+    a=$(env ${lvl:+NCCL_DEBUG=$lvl} FG_NCCL_DOUBLE_SCENARIO=socket LD_LIBRARY_PATH=$DOUBLES "$P" 1 2>&1 | sed -E 's/:[0-9]+:[0-9]+ /:P:T /; s/0x[0-9a-f]+/PTR/g')
+    b=$(env ${lvl:+NCCL_DEBUG=$lvl} FG_NCCL_DOUBLE_SCENARIO=socket LD_LIBRARY_PATH=$DOUBLES LD_PRELOAD="$(preload_of "$SHIM")" "$P" 1 2>&1 | grep -v '^fabguard: ' | sed -E 's/:[0-9]+:[0-9]+ /:P:T /; s/0x[0-9a-f]+/PTR/g')
+    expect_eq "double: user output unchanged with NCCL_DEBUG=${lvl:-unset}" "$b" "$a"
+done
