@@ -144,13 +144,18 @@ static int list_parse(const char *text, fg_list_t *out, const char **why)
             *why = "unclosed '[' in pattern";
             goto err;
         }
-        grown = realloc(l.item, (l.n + 1) * sizeof(*l.item));
-        if (grown == NULL || (grown[l.n] = strdup(item)) == NULL) {
-            if (grown != NULL) l.item = grown;
+        if ((l.n & (l.n - 1)) == 0) {   /* grow at powers of two: long lists stay linear */
+            grown = realloc(l.item, (l.n ? l.n * 2 : 1) * sizeof(*l.item));
+            if (grown == NULL) {
+                *why = "out of memory";
+                goto err;
+            }
+            l.item = grown;
+        }
+        if ((l.item[l.n] = strdup(item)) == NULL) {
             *why = "out of memory";
             goto err;
         }
-        l.item = grown;
         l.n++;
         if (comma == NULL) {
             break;
