@@ -18,7 +18,8 @@
  * NCCL_NET only); channel lines (src/transport/net.cc, p2p.cc, shm.cc);
  * "- Init START/COMPLETE" (init.cc).
  * Scenario: FG_NCCL_DOUBLE_SCENARIO = ib_gdr (default) | ib_nogdr | roce |
- * socket | plugin | lazy_ib | lazy_socket. */
+ * socket | plugin | lazy_ib | lazy_socket; add "flood" to write 200,000
+ * extra INFO lines during init (a capture pipe under pressure). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,10 @@ static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
         say(L_INFO, S_INIT, "Using network IB");
         say(L_INFO, S_NET, "NET/IB : GPU Direct RDMA %s for HCA 0 'mlx5_0'", is("nogdr") ? "Disabled" : "Enabled");
     }
+    if (is("flood")) {
+        int i;
+        for (i = 0; i < 200000; i++) say(L_INFO, S_INIT, "flood line %d of an NCCL INFO storm", i);
+    }
     if (!is("lazy")) channels(c);
     say(L_INFO, S_INIT, "%s comm %p rank %d nranks %d cudaDev 0 nvmlDev 0 busId 1b000 commId 0x6a4f - Init COMPLETE", fn, (void *)c, rank, nranks);
     *out = c;
@@ -169,6 +174,14 @@ EXPORT(ncclResult_t, ncclCommDestroy, (ncclComm_t c)) { free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommAbort, (ncclComm_t c)) { free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommFinalize, (ncclComm_t c)) { (void)c; return 0; }
 EXPORT(ncclResult_t, ncclResetDebugInit, (void)) { dbg_level = -1; return 0; }
+/* Not wrapped by fabguard; logs (ALLOC), so NCCL's debug settings are read
+ * before the first communicator when an application calls it first. */
+EXPORT(ncclResult_t, ncclMemAlloc, (void **ptr, size_t size))
+{
+    *ptr = malloc(size);
+    say(L_INFO, 256, "NCCL mem alloc %zu bytes", size);
+    return 0;
+}
 EXPORT(const char *, ncclGetErrorString, (ncclResult_t r))
 {
     static const char *const s[] = { "no error", "unhandled cuda error", "unhandled system error", "internal error",

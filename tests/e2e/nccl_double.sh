@@ -43,3 +43,16 @@ for lvl in "" WARN INFO; do
     b=$(env ${lvl:+NCCL_DEBUG=$lvl} FG_NCCL_DOUBLE_SCENARIO=socket LD_LIBRARY_PATH=$DOUBLES LD_PRELOAD="$(preload_of "$SHIM")" "$P" 1 2>&1 | grep -v '^fabguard: ' | sed -E 's/:[0-9]+:[0-9]+ /:P:T /; s/0x[0-9a-f]+/PTR/g')
     expect_eq "double: user output unchanged with NCCL_DEBUG=${lvl:-unset}" "$b" "$a"
 done
+
+# NCCL used before the first communicator: its debug settings were already
+# read (with the user's NCCL_DEBUG unset); ncclResetDebugInit makes NCCL read
+# the capture settings, so the communicator is still observed
+out=$(run socket 1 early)
+expect_contains "NCCL called before the first communicator: still captured" "$out" "uses NET/Socket/0 (nccl.forbid_transports=NET/Socket)"
+expect_contains "NCCL called before the first communicator: app unaffected" "$out" "memAlloc 0"
+# a flood of INFO lines through the capture pipe: no hang, nothing lost
+s=$(date +%s)
+out=$(FG_NCCL_DOUBLE_SCENARIO=socket_flood LD_LIBRARY_PATH=$DOUBLES NCCL_DEBUG=INFO LD_PRELOAD="$(preload_of "$SHIM")" "$P" 1 2>/dev/null)
+expect_eq "INFO flood through the capture pipe: every line forwarded" "$(echo "$out" | grep -c 'NCCL INFO flood line')" "200000"
+expect_contains "INFO flood: verdict still reached" "$(FG_NCCL_DOUBLE_SCENARIO=socket_flood LD_LIBRARY_PATH=$DOUBLES with_shim "$P" 1 2>&1 >/dev/null)" "nccl.forbid_transports"
+[ $(( $(date +%s) - s )) -lt 60 ] && pass "INFO flood: no stall" || fail "INFO flood: took too long"

@@ -1,7 +1,8 @@
 /* Test program for the NCCL path, linked to "libnccl.so.2" by soname so the
  * same binary runs against the real libnccl (LD_LIBRARY_PATH=$CUDA_HOME/lib)
  * or the double (tests/doubles). It prints what the application sees.
- * usage: nccl_init [N inits] [collective]  (env FG_SHOW_CHILD=1: run a child
+ * usage: nccl_init [N inits] [collective|early]  (early: ncclMemAlloc before
+ * anything else, as an application may) (env FG_SHOW_CHILD=1: run a child
  * that prints its NCCL_* environment and its open descriptor count) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +17,20 @@ ncclResult_t ncclCommInitRank(ncclComm_t *c, int n, ncclUniqueId id, int r);
 ncclResult_t ncclCommDestroy(ncclComm_t c);
 ncclResult_t ncclCommSplit(ncclComm_t c, int color, int key, ncclComm_t *nc, ncclConfig_t *cfg);
 ncclResult_t ncclAllReduce(const void *s, void *r, size_t n, int dt, int op, ncclComm_t c, void *stream);
+ncclResult_t ncclMemAlloc(void **ptr, size_t size);
 #endif
 
 int main(int argc, char **argv)
 {
     int          n = argc > 1 ? atoi(argv[1]) : 1, i;
     ncclUniqueId id;
-    ncclResult_t r = ncclGetUniqueId(&id);
+    ncclResult_t r;
+
+    if (argc > 2 && strcmp(argv[2], "early") == 0) {
+        void *mem = NULL;
+        printf("memAlloc %d\n", (int)ncclMemAlloc(&mem, 64));
+    }
+    r = ncclGetUniqueId(&id);
 
     printf("getUniqueId %d\n", (int)r);
     for (i = 0; i < n; i++) {
