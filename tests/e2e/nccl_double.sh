@@ -56,3 +56,7 @@ out=$(FG_NCCL_DOUBLE_SCENARIO=socket_flood LD_LIBRARY_PATH=$DOUBLES NCCL_DEBUG=I
 expect_eq "INFO flood through the capture pipe: every line forwarded" "$(echo "$out" | grep -c 'NCCL INFO flood line')" "200000"
 expect_contains "INFO flood: verdict still reached" "$(FG_NCCL_DOUBLE_SCENARIO=socket_flood LD_LIBRARY_PATH=$DOUBLES with_shim "$P" 1 2>&1 >/dev/null)" "nccl.forbid_transports"
 [ $(( $(date +%s) - s )) -lt 60 ] && pass "INFO flood: no stall" || fail "INFO flood: took too long"
+# fork while another thread is in the middle of a communicator init
+out=$(FG_NCCL_DOUBLE_SCENARIO=ib_gdr_flood LD_LIBRARY_PATH=$DOUBLES FABGUARD_LOG=$TMP/fk.%p.jsonl timeout 60 env LD_PRELOAD="$(preload_of "$SHIM")" "$PROGS/nccl_fork" 2>&1); rc=$?
+expect_eq "fork during a communicator init: both sides finish normally" "$rc $out" "0 parent ok child status 0"
+expect_contains "fork during init: the child's events carry fork_parent" "$(cat "$TMP"/fk.*.jsonl)" '"fork_parent":'
