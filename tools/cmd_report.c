@@ -150,22 +150,28 @@ static void add_event(report_t *r, const fg_event_rec_t *e)
     }
 }
 
+/* Bounded line reading: a line longer than FG_READ_LINE_MAX is skipped
+ * (counted as too long) without ever holding more than the cap in memory. */
 static void read_stream(report_t *r, FILE *f)
 {
-    char          *line = NULL;
-    size_t         cap  = 0;
-    ssize_t        n;
+    static char    line[FG_READ_LINE_MAX + 2];
     fg_event_rec_t e;
 
-    while ((n = getline(&line, &cap, f)) >= 0) {
+    while (fgets(line, sizeof(line), f) != NULL) {
+        size_t           n = strlen(line);
         fg_read_status_t st;
         r->lines++;
+        if (n == sizeof(line) - 1 && line[n - 1] != '\n') {
+            int c;
+            while ((c = getc(f)) != EOF && c != '\n') {}   /* drop the rest */
+            r->skipped[FG_READ_TOO_LONG]++;
+            continue;
+        }
         if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
-        st = fg_event_read_line(line, (size_t)n, &e);
+        st = fg_event_read_line(line, n, &e);
         if (st == FG_READ_OK) add_event(r, &e);
         else r->skipped[st]++;
     }
-    free(line);
 }
 
 static void read_path(report_t *r, const char *path, int depth)

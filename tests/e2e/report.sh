@@ -39,3 +39,14 @@ expect_contains "missing path named" "$msg" "missing: No such file"
 "$CLI" report 2>/dev/null; expect_eq "no input: exit 2" "$?" "2"
 head -c 100000 /dev/urandom > "$TMP/garbage"
 "$CLI" report "$TMP/garbage" >/dev/null; expect_eq "binary garbage: skipped, exit 0" "$?" "0"
+# a 300 MiB line: skipped as too long with bounded memory, the rest still read
+python3 -c "
+import sys
+with open(sys.argv[1], 'w') as f:
+    f.write('x' * (300 << 20) + '\n')
+    f.write(open(sys.argv[2]).readline())
+" "$TMP/huge.log" "$(ls "$E"/a/*.jsonl | head -1)"
+out=$( (ulimit -v 400000; "$CLI" report "$TMP/huge.log") ); rc=$?
+expect_eq "300 MiB line under a 400 MB memory limit: no failure" "$rc" "0"
+expect_contains "300 MiB line: counted as too long" "$out" "1 too long"
+expect_contains "300 MiB line: the next line still read" "$out" "1 events"
