@@ -100,11 +100,32 @@ static const fg_rdma_dev_t *find_dev(const fg_node_t *n, const char *name, int p
     return NULL;
 }
 
+/* A RoCE HCA whose netdev carries the default route. */
+static int is_mgmt_roce(const fg_node_t *n, const fg_rdma_dev_t *d)
+{
+    return d->netdev[0] != '\0' && fg_ifset_contains(&n->mgmt, d->netdev);
+}
+
 static void lint_ucx_net_devices(const fg_node_t *n, const char *v, fg_checks_t *out)
 {
     char buf[512], *tok, *save = NULL;
 
     if (v == NULL || !strcmp(v, "all")) {
+        const fg_rdma_dev_t *bad = NULL, *good = NULL;
+        int                  k;
+        for (k = 0; k < n->ndev; k++) {
+            if (is_mgmt_roce(n, &n->dev[k])) { if (bad == NULL) bad = &n->dev[k]; }
+            else if (good == NULL && n->dev[k].nport > 0) good = &n->dev[k];
+        }
+        if (bad != NULL) {
+            char fix[160];
+            if (good != NULL) snprintf(fix, sizeof(fix), "pin UCX to an HCA port of the data fabric, e.g. UCX_NET_DEVICES=%s:%d", good->name, good->port[0].num);
+            else snprintf(fix, sizeof(fix), "pin UCX to an HCA port of the data fabric (UCX_NET_DEVICES=<hca>:<port>)");
+            fg_checks_add(out, "UCX_NET_DEVICES", FG_CHECK_WARN, fix,
+                          "%s: UCX may use %s, a RoCE port of %s, the management NIC (default route)", v ? "all" : "unset",
+                          bad->name, bad->netdev);
+            return;
+        }
         if (n->ndev > 1) {
             fg_checks_add(out, "UCX_NET_DEVICES", FG_CHECK_WARN,
                           "pin each worker to the HCA closest to its GPU, e.g. UCX_NET_DEVICES=mlx5_0:1",
@@ -116,12 +137,20 @@ static void lint_ucx_net_devices(const fg_node_t *n, const char *v, fg_checks_t 
     }
     fg_strlcpy(buf, v, sizeof(buf));
     for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(tok, ':');
-        int   port  = colon ? atoi(colon + 1) : -1;
+        char                *colon = strchr(tok, ':');
+        int                  port  = colon ? atoi(colon + 1) : -1;
+        const fg_rdma_dev_t *dev;
         if (colon) *colon = '\0';
         if (fg_ifset_contains(&n->mgmt, tok)) {
             fg_checks_add(out, "UCX_NET_DEVICES", FG_CHECK_FAIL, "use the data NIC or an HCA port such as mlx5_0:1",
                           "'%s' is the management NIC (default route)", tok);
+            return;
+        }
+        dev = colon ? find_dev(n, tok, port) : NULL;
+        if (dev != NULL && is_mgmt_roce(n, dev)) {
+            fg_checks_add(out, "UCX_NET_DEVICES", FG_CHECK_FAIL, "use an HCA port of the data fabric",
+                          "'%s:%s' is a RoCE port of %s, the management NIC (default route)", tok, colon + 1,
+                          dev->netdev);
             return;
         }
         if (colon ? find_dev(n, tok, port) == NULL : (!fg_ifset_contains(&n->ifaces, tok) && !find_dev(n, tok, -1))) {
@@ -195,17 +224,29 @@ static void lint_nccl_lists(const fg_node_t *n, char *const *envp, fg_checks_t *
     size_t      i;
     int         k, hits = 0;
 
-    if (v == NULL) {
+    const fg_rdma_dev_t *on_mgmt = NULL;
+
+    for (k = 0; k < n->ndev; k++) {
+        int p, any = v == NULL;
+        for (p = 0; p < n->dev[k].nport && v != NULL; p++) any |= fg_nccl_list_selects(v, n->dev[k].name, n->dev[k].port[p].num);
+        if (!any) continue;
+        hits++;
+        snprintf(sel + strlen(sel), sizeof(sel) - strlen(sel), " %s", n->dev[k].name);
+        if (on_mgmt == NULL && is_mgmt_roce(n, &n->dev[k])) on_mgmt = &n->dev[k];
+    }
+    if (on_mgmt != NULL && v != NULL) {
+        fg_checks_add(out, "NCCL_IB_HCA", FG_CHECK_FAIL, "set NCCL_IB_HCA to the HCAs of the data fabric",
+                      "'%s' selects %s, a RoCE port of %s, the management NIC (default route)", v, on_mgmt->name, on_mgmt->netdev);
+    } else if (on_mgmt != NULL) {
+        fg_checks_add(out, "NCCL_IB_HCA", FG_CHECK_WARN, "set NCCL_IB_HCA to the HCAs of the data fabric",
+                      "unset: NCCL may use %s, a RoCE port of %s, the management NIC (default route)", on_mgmt->name, on_mgmt->netdev);
+    } else if (v == NULL) {
         fg_checks_add(out, "NCCL_IB_HCA", FG_CHECK_OK, "", "unset (NCCL uses every HCA)");
+    } else if (hits == 0) {
+        fg_checks_add(out, "NCCL_IB_HCA", FG_CHECK_FAIL, "match the names of `ibv_devices` (prefix match unless '=')",
+                      "'%s' selects none of the %d HCA(s): NCCL will fall back to sockets", v, n->ndev);
     } else {
-        for (k = 0; k < n->ndev; k++) {
-            int p, any = 0;
-            for (p = 0; p < n->dev[k].nport; p++) any |= fg_nccl_list_selects(v, n->dev[k].name, n->dev[k].port[p].num);
-            if (any) { hits++; snprintf(sel + strlen(sel), sizeof(sel) - strlen(sel), " %s", n->dev[k].name); }
-        }
-        if (hits == 0) fg_checks_add(out, "NCCL_IB_HCA", FG_CHECK_FAIL, "match the names of `ibv_devices` (prefix match unless '=')",
-                                     "'%s' selects none of the %d HCA(s): NCCL will fall back to sockets", v, n->ndev);
-        else fg_checks_add(out, "NCCL_IB_HCA", FG_CHECK_OK, "", "'%s' selects%s", v, sel);
+        fg_checks_add(out, "NCCL_IB_HCA", FG_CHECK_OK, "", "'%s' selects%s", v, sel);
     }
     v = env_get(envp, "NCCL_SOCKET_IFNAME");
     hits = 0;

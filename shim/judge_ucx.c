@@ -76,7 +76,15 @@ void fg_judge_ucx_lanes(const fg_policy_t *pol, const fg_ifset_t *mgmt,
                             "lane %zu uses %s on %s, outside allow_devices", i,
                             l->transport, l->device);
         }
-        if (mgmt != NULL && fg_ifset_contains(mgmt, l->device)) {
+        if (mgmt != NULL && fg_ifset_via(mgmt, l->device) != NULL) {
+            const char *via = fg_ifset_via(mgmt, l->device);
+            snprintf(fix, sizeof(fix),
+                     "set UCX_NET_DEVICES to an HCA port of the data fabric, not %s (RoCE on %s)",
+                     l->device, via);
+            fg_findings_add(out, "fabguard.management_ifaces", fix,
+                            "lane %zu uses %s on %s (RoCE port of %s, the management NIC)", i,
+                            l->transport, l->device, via);
+        } else if (mgmt != NULL && fg_ifset_contains(mgmt, l->device)) {
             snprintf(fix, sizeof(fix),
                      "set UCX_NET_DEVICES to the data NIC or HCA (e.g. mlx5_0:1), not %s",
                      l->device);

@@ -3,6 +3,7 @@
 #include "fabguard/netinfo.h"
 #include "fabguard/policy.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -12,11 +13,29 @@
 
 void fg_ifset_add(fg_ifset_t *set, const char *name)
 {
+    fg_ifset_add_via(set, name, "");
+}
+
+void fg_ifset_add_via(fg_ifset_t *set, const char *name, const char *iface)
+{
     if (name[0] == '\0' || fg_ifset_contains(set, name) ||
         set->n >= FG_MAX_IFACES) {
         return;
     }
+    fg_strlcpy(set->via[set->n], iface, sizeof(set->via[0]));
     fg_strlcpy(set->name[set->n++], name, sizeof(set->name[0]));
+}
+
+const char *fg_ifset_via(const fg_ifset_t *set, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < set->n; i++) {
+        if (set->via[i][0] != '\0' && strcmp(set->name[i], name) == 0) {
+            return set->via[i];
+        }
+    }
+    return NULL;
 }
 
 int fg_ifset_contains(const fg_ifset_t *set, const char *name)
@@ -164,5 +183,68 @@ int fg_mgmt_ifaces(const struct fg_policy *pol, const char *root,
             fg_route6_default_ifaces(text, out);
         }
     }
+    fg_add_roce_ports(root, out);
     return (int)out->n;
+}
+
+/* The netdev of a RoCE port: the first GID table entry that names one
+ * (drivers/infiniband/core/sysfs.c print_ndev; an InfiniBand port has none). */
+static void port_netdev(const char *root, const char *dev, const char *port,
+                        char *out, size_t cap)
+{
+    char path[320];
+    int  i;
+
+    out[0] = '\0';
+    for (i = 0; i < 16 && out[0] == '\0'; i++) {
+        snprintf(path, sizeof(path), "/sys/class/infiniband/%.64s/ports/%.16s/gid_attrs/ndevs/%d",
+                 dev, port, i);
+        if (fg_read_text(root, path, out, cap) <= 0) {
+            out[0] = '\0';
+            continue;
+        }
+        out[strcspn(out, " \t\r\n")] = '\0';
+    }
+}
+
+static DIR *open_dir_below(const char *root, const char *path)
+{
+    char full[512];
+
+    snprintf(full, sizeof(full), "%s%s",
+             root == NULL || strcmp(root, "/") == 0 ? "" : root, path);
+    return opendir(full);   /* glibc opens directories O_CLOEXEC */
+}
+
+/* Streams the directories (no sorting, small stack): the shim calls this
+ * once, from whichever application thread comes first. */
+void fg_add_roce_ports(const char *root, fg_ifset_t *set)
+{
+    DIR           *devs = open_dir_below(root, "/sys/class/infiniband"), *ports;
+    struct dirent *d, *p;
+    char           path[320], ndev[64], name[80];
+    size_t         plain = set->n;
+
+    if (devs == NULL) {
+        return;
+    }
+    while ((d = readdir(devs)) != NULL) {
+        if (d->d_name[0] == '.') continue;
+        snprintf(path, sizeof(path), "/sys/class/infiniband/%.64s/ports", d->d_name);
+        if ((ports = open_dir_below(root, path)) == NULL) continue;
+        while ((p = readdir(ports)) != NULL) {
+            size_t i;
+            if (p->d_name[0] == '.') continue;
+            port_netdev(root, d->d_name, p->d_name, ndev, sizeof(ndev));
+            for (i = 0; i < plain && ndev[0] != '\0'; i++) {
+                if (set->via[i][0] == '\0' && fnmatch(set->name[i], ndev, 0) == 0) {
+                    snprintf(name, sizeof(name), "%.48s:%.16s", d->d_name, p->d_name);
+                    fg_ifset_add_via(set, name, ndev);
+                    break;
+                }
+            }
+        }
+        closedir(ports);
+    }
+    closedir(devs);
 }

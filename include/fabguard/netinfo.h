@@ -11,13 +11,19 @@
 
 #define FG_MAX_IFACES 32
 
+/* Interface names or globs; an RDMA port ("mlx5_0:1") entry carries the
+ * interface it is a RoCE port of in via[] ("" for plain interfaces). */
 typedef struct {
     size_t n;
     char   name[FG_MAX_IFACES][16];
+    char   via[FG_MAX_IFACES][16];
 } fg_ifset_t;
 
 void fg_ifset_add(fg_ifset_t *set, const char *name);
+void fg_ifset_add_via(fg_ifset_t *set, const char *port, const char *iface);
 int  fg_ifset_contains(const fg_ifset_t *set, const char *name);
+/* The interface behind NAME when it is an RDMA port entry, else NULL. */
+const char *fg_ifset_via(const fg_ifset_t *set, const char *name);
 
 /* Interfaces carrying a default route in /proc/net/route text. */
 int fg_route_default_ifaces(const char *route_text, fg_ifset_t *out);
@@ -29,9 +35,14 @@ int fg_route6_default_ifaces(const char *route6_text, fg_ifset_t *out);
 long fg_read_text(const char *root, const char *path, char *buf, size_t cap);
 
 /* Management interfaces per policy: "auto" = default-route interfaces of the
- * namespace seen through root/proc/net/{route,ipv6_route}. */
+ * namespace seen through root/proc/net/{route,ipv6_route}. Also adds the
+ * RoCE ports whose netdev is one of them (root/sys/class/infiniband/D/
+ * ports/P/gid_attrs/ndevs/I), as "D:P" with via = the interface: RDMA on a
+ * RoCE port of the management NIC is still traffic on the management NIC. */
 struct fg_policy;
 int fg_mgmt_ifaces(const struct fg_policy *pol, const char *root,
                    fg_ifset_t *out);
+/* Just the RoCE part of fg_mgmt_ifaces, for sets built otherwise. */
+void fg_add_roce_ports(const char *root, fg_ifset_t *set);
 
 #endif

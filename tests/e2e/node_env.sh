@@ -60,6 +60,15 @@ env_is "NCCL_NET_GDR_LEVEL=PHB" ib8 NCCL_NET_GDR_LEVEL ok NCCL_NET_GDR_LEVEL=PHB
 env_is "NCCL_NET_GDR_LEVEL=LOC disables GDR" ib8 NCCL_NET_GDR_LEVEL warn NCCL_NET_GDR_LEVEL=LOC
 env_is "NCCL_P2P_LEVEL=NVL" ib8 NCCL_P2P_LEVEL ok NCCL_P2P_LEVEL=NVL
 env_is "NCCL_P2P_LEVEL=FAST" ib8 NCCL_P2P_LEVEL fail NCCL_P2P_LEVEL=FAST
+# a RoCE HCA (mlx5_1) whose netdev is eth0, the default-route NIC
+node_is roce_mgmt "rdma_devices=ok port_state=ok roce_gid=ok peermem=ok gdrcopy=warn nvlink=skip gpu_nic_affinity=ok"
+env_is "UCX_NET_DEVICES unset, a RoCE port on the management NIC" roce_mgmt UCX_NET_DEVICES warn
+env_is "UCX_NET_DEVICES=mlx5_1:1 is the management NIC's RoCE port" roce_mgmt UCX_NET_DEVICES fail UCX_NET_DEVICES=mlx5_1:1
+env_is "UCX_NET_DEVICES=mlx5_0:1 on the data NIC" roce_mgmt UCX_NET_DEVICES ok UCX_NET_DEVICES=mlx5_0:1
+env_is "NCCL_IB_HCA unset, a RoCE port on the management NIC" roce_mgmt NCCL_IB_HCA warn
+env_is "NCCL_IB_HCA=mlx5 selects the management NIC's RoCE port" roce_mgmt NCCL_IB_HCA fail NCCL_IB_HCA=mlx5
+env_is "NCCL_IB_HCA==mlx5_0 only the data NIC's" roce_mgmt NCCL_IB_HCA ok 'NCCL_IB_HCA==mlx5_0'
+env_is "UCX_NET_DEVICES unset, RoCE on the data NIC only" roce UCX_NET_DEVICES ok
 env_is "NCCL_IB_GID_INDEX=3 RoCE v2 routable" roce NCCL_IB_GID_INDEX ok NCCL_IB_GID_INDEX=3
 env_is "NCCL_IB_GID_INDEX=1 link-local" roce NCCL_IB_GID_INDEX fail NCCL_IB_GID_INDEX=1
 env_is "NCCL_IB_GID_INDEX=2 RoCE v1" roce NCCL_IB_GID_INDEX fail NCCL_IB_GID_INDEX=2

@@ -125,6 +125,17 @@ START_TEST(roce_gdr_disabled_and_plugin_with_spaces)
     ck_assert_str_eq(rules(-1, 0, NULL), "");
     ck_assert_int_eq(fg_policy_load_text(&pol, "t", "[nccl]\ngpu_direct_rdma = require\nallow_hcas = mlx5_0\n", strlen("[nccl]\ngpu_direct_rdma = require\nallow_hcas = mlx5_0\n"), &e), 0);
     ck_assert_str_eq(rules(-1, 0, NULL), "nccl.allow_hcas nccl.gpu_direct_rdma nccl.gpu_direct_rdma");
+    {   /* the HCA is a RoCE port of the management NIC */
+        fg_ifset_t    mgmt = { 0 };
+        fg_findings_t f;
+        fg_ifset_add(&mgmt, "eth0");
+        fg_ifset_add_via(&mgmt, "mlx5_2:1", "eth0");
+        ck_assert_str_eq(rules(-1, 0, &mgmt), "nccl.allow_hcas fabguard.management_ifaces nccl.gpu_direct_rdma nccl.gpu_direct_rdma");
+        memset(&f, 0, sizeof(f));
+        fg_judge_nccl(&pol, &mgmt, &log_, -1, 0, &f);
+        ck_assert_str_eq(f.v[1].detail, "NET/IB device mlx5_2:1 is the RoCE port of eth0 (management NIC)");
+        ck_assert_str_eq(f.v[1].fix, "set NCCL_IB_HCA to the data-fabric HCAs, not mlx5_2:1 (RoCE on eth0)");
+    }
     fg_nccl_log_free(&log_);
     fg_nccl_log_init(&log_);
     feed_fixture("plugin-nvlink-2.26.2.log");

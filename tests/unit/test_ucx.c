@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "fabguard/handlemap.h"
 #include "fabguard/judge.h"
 #include "fabguard/netinfo.h"
@@ -151,6 +152,64 @@ START_TEST(judge_lanes_rules)
 }
 END_TEST
 
+/* A file below ROOT, its folders made on the way. */
+static void put(const char *root, const char *rel, const char *text)
+{
+    char  path[512], *slash;
+    FILE *f;
+    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    for (slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0755);
+        *slash = '/';
+    }
+    if (text == NULL) { mkdir(path, 0755); return; }
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Kernel layout (drivers/infiniband/core/sysfs.c): a RoCE port names its
+ * netdev per GID entry; an InfiniBand port has no ndevs. */
+START_TEST(roce_port_of_management_nic)
+{
+    char       root[] = "/tmp/fg-unit-roce.XXXXXX";
+    fg_ifset_t mgmt;
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    put(root, "proc/net/route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+                                "eth0\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+    put(root, "sys/class/infiniband/mlx5_0/ports/1/gid_attrs/ndevs/0", "eth0\n");
+    put(root, "sys/class/infiniband/mlx5_1/ports/1/gid_attrs/ndevs/0", "");
+    put(root, "sys/class/infiniband/mlx5_1/ports/1/gid_attrs/ndevs/1", "ens1f0np0\n");
+    put(root, "sys/class/infiniband/mlx5_2/ports/1/state", "4: ACTIVE\n");
+    memset(&mgmt, 0, sizeof(mgmt));
+    fg_mgmt_ifaces(&pol, root, &mgmt);
+    ck_assert(fg_ifset_contains(&mgmt, "eth0"));
+    ck_assert_ptr_null(fg_ifset_via(&mgmt, "eth0"));
+    ck_assert_str_eq(fg_ifset_via(&mgmt, "mlx5_0:1"), "eth0");
+    ck_assert(!fg_ifset_contains(&mgmt, "mlx5_1:1"));   /* RoCE on the data NIC */
+    ck_assert(!fg_ifset_contains(&mgmt, "mlx5_2:1"));   /* InfiniBand */
+    ck_assert_int_eq((int)mgmt.n, 2);
+    ck_assert_str_eq(judge("rc_mlx5/mlx5_0:1 rc_mlx5/mlx5_1:1", &mgmt),
+                     "fabguard.management_ifaces: lane 0 uses rc_mlx5 on mlx5_0:1 (RoCE port of eth0, the management NIC)");
+    /* an explicit list maps too, globs included */
+    policy("[fabguard]\nmanagement_ifaces = ens1f*\n");
+    memset(&mgmt, 0, sizeof(mgmt));
+    fg_mgmt_ifaces(&pol, root, &mgmt);
+    ck_assert_str_eq(fg_ifset_via(&mgmt, "mlx5_1:1"), "ens1f0np0");
+    ck_assert_ptr_null(fg_ifset_via(&mgmt, "mlx5_0:1"));
+    /* no /sys/class/infiniband at all: interfaces only */
+    memset(&mgmt, 0, sizeof(mgmt));
+    fg_mgmt_ifaces(&pol, "/nonexistent-root", &mgmt);
+    ck_assert_int_eq((int)mgmt.n, 1);
+    {
+        char cmd[64];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+}
+END_TEST
+
 START_TEST(judge_context_rules)
 {
     fg_ucx_context_info_t c;
@@ -240,6 +299,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, context_printers);
     tcase_add_test(t, judge_lanes_rules);
     tcase_add_test(t, judge_context_rules);
+    tcase_add_test(t, roce_port_of_management_nic);
     tcase_add_test(t, default_route_interfaces);
     tcase_add_test(t, handle_map);
     suite_add_tcase(s, t);
