@@ -16,7 +16,7 @@
 
 #include "fabguard/judge.h"
 #include "fabguard/json.h"
-#include "fabguard/ucx_text.h"
+#include "fabguard/ucx_ep_lanes.h"
 #include "cli.h"
 #include "pair_mem.h"
 
@@ -130,20 +130,16 @@ static int resolve(const char *hostport, int listen, struct sockaddr_storage *ss
     return 0;
 }
 
+/* The shim's lane model: ucp_ep_query on UCX >= 1.14, else print_info. */
 static int lanes_of(ucp_ep_h ep, fg_lane_set_t *lanes)
 {
-    char      *text = NULL;
-    size_t     len = 0;
-    FILE      *f = open_memstream(&text, &len);
-    fg_error_t e;
-    int        rc;
+    fg_ucx_ep_api_t api;
+    unsigned        rel;
 
-    if (f == NULL) return -1;
-    ucp_ep_print_info(ep, f);
-    fclose(f);
-    rc = fg_ucx_lanes_from_print_info(text, len, lanes, &e);
-    free(text);
-    return rc;
+    ucp_get_version(&api.major, &api.minor, &rel);
+    api.ep_query = (int (*)(void *, void *))(void (*)(void))ucp_ep_query;
+    api.ep_print_info = (void (*)(void *, FILE *))ucp_ep_print_info;
+    return fg_ucx_ep_lanes(&api, ep, lanes);
 }
 
 static void lanes_text(const fg_lane_set_t *l, char *out, size_t cap)

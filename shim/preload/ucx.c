@@ -14,6 +14,7 @@
 #include "fabguard/handlemap.h"
 #include "fabguard/judge.h"
 #include "fabguard/ucx_abi.h"
+#include "fabguard/ucx_ep_lanes.h"
 #include "fabguard/ucx_context.h"
 #include "fabguard/ucx_text.h"
 
@@ -204,42 +205,14 @@ static char *print_to_memory(void (*printer)(void *, FILE *), void *obj,
 
 static int query_lanes(fg_ucx_copy_t *c, ucp_ep_h ep, fg_lane_set_t *lanes)
 {
-    fg_error_t err;
-    size_t     len = 0;
-    char      *text;
-    int        rc;
+    fg_ucx_ep_api_t api;
 
-    lanes->n = 0;
-    if (c->ep_query != NULL &&
-        (c->major > FG_UCP_QUERY_MIN_MAJOR ||
-         (c->major == FG_UCP_QUERY_MIN_MAJOR && c->minor >= FG_UCP_QUERY_MIN_MINOR))) {
-        fg_ucp_transport_entry_t entries[FG_MAX_LANES];
-        fg_ucp_ep_attr_t         attr;
-        unsigned                 i;
-
-        memset(&attr, 0, sizeof(attr));
-        attr.field_mask             = FG_UCP_EP_ATTR_FIELD_TRANSPORTS;
-        attr.transports.entries     = entries;
-        attr.transports.num_entries = FG_MAX_LANES;
-        attr.transports.entry_size  = sizeof(entries[0]);
-        if (c->ep_query(ep, &attr) == UCS_OK) {
-            for (i = 0; i < attr.transports.num_entries && i < FG_MAX_LANES; i++) {
-                fg_lane_set_add(lanes, entries[i].transport_name,
-                                entries[i].device_name, "");
-            }
-            return 0;
-        }
-    }
-    if (c->ep_print_info == NULL) {
-        return -1;
-    }
-    text = print_to_memory((void (*)(void *, FILE *))c->ep_print_info, ep, &len);
-    if (text == NULL) {
-        return -1;
-    }
-    rc = fg_ucx_lanes_from_print_info(text, len, lanes, &err);
-    free(text);
-    return rc;
+    api.major         = c->major;
+    api.minor         = c->minor;
+    /* ucs_status_t is an int-sized enum: same ABI, via the generic type */
+    api.ep_query      = (int (*)(void *, void *))(void (*)(void))c->ep_query;
+    api.ep_print_info = (void (*)(void *, FILE *))c->ep_print_info;
+    return fg_ucx_ep_lanes(&api, ep, lanes);
 }
 
 static uint64_t lanes_fingerprint(const fg_lane_set_t *lanes)
