@@ -196,6 +196,12 @@ static void port_netdev(const char *root, const char *dev, const char *port,
     int  i;
 
     out[0] = '\0';
+    snprintf(path, sizeof(path), "/sys/class/infiniband/%.64s/ports/%.16s/link_layer", dev, port);
+    if (fg_read_text(root, path, out, cap) > 0 && strncmp(out, "InfiniBand", 10) == 0) {
+        out[0] = '\0';   /* no netdev; reading its ndevs only gives EINVAL */
+        return;
+    }
+    out[0] = '\0';
     for (i = 0; i < 16 && out[0] == '\0'; i++) {
         snprintf(path, sizeof(path), "/sys/class/infiniband/%.64s/ports/%.16s/gid_attrs/ndevs/%d",
                  dev, port, i);

@@ -181,7 +181,8 @@ START_TEST(roce_port_of_management_nic)
     put(root, "sys/class/infiniband/mlx5_0/ports/1/gid_attrs/ndevs/0", "eth0\n");
     put(root, "sys/class/infiniband/mlx5_1/ports/1/gid_attrs/ndevs/0", "");
     put(root, "sys/class/infiniband/mlx5_1/ports/1/gid_attrs/ndevs/1", "ens1f0np0\n");
-    put(root, "sys/class/infiniband/mlx5_2/ports/1/state", "4: ACTIVE\n");
+    put(root, "sys/class/infiniband/mlx5_2/ports/1/link_layer", "InfiniBand\n");
+    put(root, "sys/class/infiniband/mlx5_2/ports/1/gid_attrs/ndevs/0", "eth0\n");   /* never read for IB */
     memset(&mgmt, 0, sizeof(mgmt));
     fg_mgmt_ifaces(&pol, root, &mgmt);
     ck_assert(fg_ifset_contains(&mgmt, "eth0"));
