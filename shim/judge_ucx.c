@@ -10,22 +10,6 @@
  * Names from UCX's uct components: src/uct/sm/{self,mm/posix,mm/sysv,
  * mm/xpmem,scopy/cma,scopy/knem}, src/uct/cuda/{cuda_ipc,cuda_copy,gdr_copy},
  * src/uct/rocm, src/uct/ze. */
-static int is_memory_transport(const char *tl)
-{
-    static const char *const mem[] = {
-        "self", "posix", "sysv", "xpmem", "cma", "knem", "cuda_ipc",
-        "cuda_copy", "gdr_copy", "rocm_ipc", "rocm_copy", "rocm_gdr",
-        "ze_copy", "ze_ipc", "ze_gdr",
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof(mem) / sizeof(mem[0]); i++) {
-        if (strcmp(tl, mem[i]) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static int is_rdma_transport(const char *tl)
 {
@@ -65,7 +49,7 @@ void fg_judge_ucx_lanes(const fg_policy_t *pol, const fg_ifset_t *mgmt,
                             "lane %zu uses %s on %s", i, l->transport,
                             l->device[0] ? l->device : "?");
         }
-        if (is_memory_transport(l->transport)) {
+        if (fg_lane_is_memory(l->transport)) {
             continue;
         }
         if (!fg_list_empty(&pol->ucx.allow_devices) &&

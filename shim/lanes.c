@@ -17,6 +17,25 @@ int fg_lane_is_cm(const fg_lane_t *lane)
             strcmp(lane->transport, "tcp_sockcm") == 0);
 }
 
+int fg_lane_is_memory(const char *tl)
+{
+    /* UCX's shared-memory, loopback and GPU-copy transports: they never
+     * leave the node, so device rules do not apply to them. */
+    static const char *const mem[] = {
+        "self", "posix", "sysv", "xpmem", "cma", "knem", "cuda_ipc",
+        "cuda_copy", "gdr_copy", "rocm_ipc", "rocm_copy", "rocm_gdr",
+        "ze_copy", "ze_ipc", "ze_gdr",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(mem) / sizeof(mem[0]); i++) {
+        if (strcmp(tl, mem[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int fg_lane_set_equal(const fg_lane_set_t *a, const fg_lane_set_t *b)
 {
     size_t i;

@@ -10,6 +10,7 @@
 
 #include "fabguard/event_read.h"
 #include "fabguard/json.h"
+#include "fabguard/lanes.h"
 #include "cli.h"
 
 #define MAX_LANE_KINDS 24
@@ -249,26 +250,62 @@ static const outlier_t outliers[] = {
     { "tcp_some_hosts", f_tcp, "UCX lanes over tcp" },
 };
 
-/* Device skew: hosts whose UCX device set differs from the first host's. */
-static int device_skew(const report_t *r, char *out, size_t cap)
+/* Device skew: hosts where several processes all use one network device
+ * (ranks that should spread over the HCAs piled onto one, e.g. no
+ * UCX_NET_DEVICES per rank) while other hosts spread over several. */
+#define SKEW_DEVS 8
+typedef struct {
+    const char *host;
+    char        dev[SKEW_DEVS][100];
+    int         ndev;      /* SKEW_DEVS + 1: more than we keep */
+    long        procs;
+} host_devs_t;
+
+static void add_dev(host_devs_t *h, const char *dev)
 {
-    fg_sbuf_t sb;
-    size_t    i;
-    int       n = 0;
+    int k;
+    for (k = 0; k < h->ndev && k < SKEW_DEVS && strcmp(h->dev[k], dev) != 0; k++) {}
+    if (k < h->ndev) return;
+    if (h->ndev < SKEW_DEVS) fg_strlcpy(h->dev[h->ndev], dev, sizeof(h->dev[0]));
+    if (h->ndev <= SKEW_DEVS) h->ndev++;
+}
+
+/* Fills OUT with "node-d (3 processes, all on mlx5_0:1)", OTHERS with the
+ * hosts that spread; returns how many hosts are skewed. */
+static int device_skew(const report_t *r, char *out, size_t cap, char *others, size_t ocap)
+{
+    host_devs_t *h = calloc(r->ng + 1, sizeof(*h));
+    fg_sbuf_t    sb, so;
+    size_t       i, nh = 0, j;
+    int          k, n = 0, spread = 0;
 
     fg_sb_init(&sb, out, cap);
-    for (i = 1; i < r->ng; i++) {
-        int k, same = r->g[i].nlane == r->g[0].nlane;
-        for (k = 0; same && k < r->g[i].nlane; k++) {
-            int m, found = 0;
-            for (m = 0; m < r->g[0].nlane; m++) found |= !strcmp(r->g[i].lane[k], r->g[0].lane[m]);
-            same = found;
-        }
-        if (!same && r->g[i].nlane && r->g[0].nlane) {
-            fg_sb_printf(&sb, "%s%s", n ? ", " : "", r->g[i].host);
-            n++;
+    fg_sb_init(&so, others, ocap);
+    if (h == NULL) return 0;
+    for (i = 0; i < r->ng; i++) {
+        const group_t *g = &r->g[i];
+        for (j = 0; j < nh && strcmp(h[j].host, g->host) != 0; j++) {}
+        if (j == nh) h[nh++].host = g->host;
+        h[j].procs += g->processes > 0 ? g->processes : 1;
+        for (k = 0; k < g->nlane; k++) {
+            char tl[100], *slash;
+            fg_strlcpy(tl, g->lane[k], sizeof(tl));
+            if ((slash = strchr(tl, '/')) == NULL) continue;
+            *slash = '\0';
+            if (!fg_lane_is_memory(tl)) add_dev(&h[j], slash + 1);
         }
     }
+    for (j = 0; j < nh; j++) {
+        if (h[j].ndev < 2) continue;
+        fg_sb_printf(&so, "%s%s", spread ? ", " : "", h[j].host);
+        spread++;
+    }
+    for (j = 0; j < nh && spread > 0; j++) {
+        if (h[j].ndev != 1 || h[j].procs < 2) continue;
+        fg_sb_printf(&sb, "%s%s (%ld processes, all on %s)", n ? ", " : "", h[j].host, h[j].procs, h[j].dev[0]);
+        n++;
+    }
+    free(h);
     return n;
 }
 
@@ -310,8 +347,8 @@ static void print_human(const report_t *r)
             k++;
         }
     }
-    if (device_skew(r, with, sizeof(with)) > 0) {
-        printf("  %-15s lanes differ from %s on: %s\n", "device_skew", r->g[0].host, with);
+    if (device_skew(r, with, sizeof(with), without, sizeof(without)) > 0) {
+        printf("  %-15s one network device for every process on %s (others spread: %s)\n", "device_skew", with, without);
         k++;
     }
     if (k == 0) printf("  none\n");
@@ -380,12 +417,12 @@ static void print_json(const report_t *r)
             fg_sb_putc(&sb, '}');
         }
     }
-    if (device_skew(r, with, sizeof(with)) > 0) {
+    if (device_skew(r, with, sizeof(with), without, sizeof(without)) > 0) {
         first = 1;
         fg_sb_puts(&sb, k++ ? ",{" : "{");
         fg_json_kv_str(&sb, &first, "kind", "device_skew");
         fg_json_kv_str(&sb, &first, "hosts", with);
-        fg_json_kv_str(&sb, &first, "others", r->g[0].host);
+        fg_json_kv_str(&sb, &first, "others", without);
         fg_sb_putc(&sb, '}');
     }
     fg_sb_puts(&sb, "]}");

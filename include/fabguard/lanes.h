@@ -19,6 +19,8 @@ typedef struct {
 
 /* A connection-manager lane (tcp/rdmacm/sockcm with no device) carries no data. */
 int fg_lane_is_cm(const fg_lane_t *lane);
+/* A transport that stays inside the node (self, posix, cma, cuda_ipc, …). */
+int fg_lane_is_memory(const char *transport);
 /* Same transports and devices, in order (usage ignored). */
 int fg_lane_set_equal(const fg_lane_set_t *a, const fg_lane_set_t *b);
 /* Append; returns 0, or -1 when full. */

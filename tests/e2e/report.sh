@@ -52,3 +52,26 @@ out=$( (ulimit -v $lim; "$CLI" report "$TMP/huge.log") ); rc=$?
 expect_eq "300 MiB line (memory limit $lim KiB): no failure" "$rc" "0"
 expect_contains "300 MiB line: counted as too long" "$out" "1 too long"
 expect_contains "300 MiB line: the next line still read" "$out" "1 events"
+
+# device skew: on node-d three processes all land on mlx5_0:1, while node-e's
+# three spread over three HCAs (lanes from the UCX 1.19 double, real events)
+if is_root && command -v unshare >/dev/null; then
+    S=$TMP/skew; mkdir -p "$S" "$TMP/ucp"; ln -sf "$DOUBLES/libucp.so" "$TMP/ucp/libucp.so.0"
+    for spec in node-d:0 node-d:0 node-d:0 node-e:0 node-e:1 node-e:2; do
+        unshare -u sh -c "hostname ${spec%%:*}; exec env \"\$@\"" sh LD_LIBRARY_PATH=$TMP/ucp \
+            FG_UCP_DOUBLE_LANES="rc_mlx5/mlx5_${spec#*:}:1,cuda_ipc/cuda" FABGUARD_LOG="$S/%h.%p.jsonl" \
+            LD_PRELOAD="$(preload_of "$SHIM")" "$PROGS/ucx_ep" -n 2 >/dev/null 2>&1
+    done
+    out=$("$CLI" report "$S"); rc=$?
+    expect_eq "skewed fleet, no violation: exit 0" "$rc" "0"
+    expect_contains "device skew: node-d named with its one HCA" "$out" \
+        "device_skew     one network device for every process on node-d (3 processes, all on mlx5_0:1) (others spread: node-e)"
+    expect_not_contains "device skew: memory transports (cuda_ipc) are not devices" "$out" "all on cuda"
+    j=$("$CLI" report --json "$S")
+    expect_eq "device skew in --json" "$(echo "$j" | python3 -c 'import json,sys; print([(o["kind"], o["others"]) for o in json.load(sys.stdin)["outliers"]])')" "[('device_skew', 'node-e')]"
+    rm -f "$S"/node-d.*
+    out=$("$CLI" report "$S")
+    expect_contains "spread fleet alone: no outliers" "$out" "$(printf 'outliers:\n  none')"
+else
+    skip "device skew across hosts" "needs root for unshare -u"
+fi
