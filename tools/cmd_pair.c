@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <ucp/api/ucp.h>
 
 #include "fabguard/judge.h"
@@ -179,22 +180,27 @@ static int setup(pair_t *p)
     return ucp_worker_create(p->ctx, &wp, &p->worker) == UCS_OK ? 0 : -1;
 }
 
+static void close_ep(pair_t *p)
+{
+    ucp_request_param_t prm;
+    void               *req;
+
+    if (p->ep == NULL) return;
+    memset(&prm, 0, sizeof(prm));
+    prm.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
+    prm.flags = UCP_EP_CLOSE_FLAG_FORCE;
+    req = ucp_ep_close_nbx(p->ep, &prm);
+    if (UCS_PTR_IS_PTR(req) && req) {
+        double d = now() + 2;
+        while (ucp_request_check_status(req) == UCS_INPROGRESS && now() < d) ucp_worker_progress(p->worker);
+        ucp_request_free(req);
+    }
+    p->ep = NULL;
+}
+
 static void teardown(pair_t *p)
 {
-    if (p->ep) {
-        ucp_request_param_t prm;
-        void               *req;
-        memset(&prm, 0, sizeof(prm));
-        prm.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
-        prm.flags = UCP_EP_CLOSE_FLAG_FORCE;
-        req = ucp_ep_close_nbx(p->ep, &prm);
-        if (UCS_PTR_IS_PTR(req) && req) {
-            double d = now() + 2;
-            while (ucp_request_check_status(req) == UCS_INPROGRESS && now() < d) ucp_worker_progress(p->worker);
-            ucp_request_free(req);
-        }
-        p->ep = NULL;
-    }
+    close_ep(p);
     if (p->listener) ucp_listener_destroy(p->listener);
     if (p->worker) ucp_worker_destroy(p->worker);
     if (p->buf) pair_mem_free(&p->mem, p->buf);
@@ -347,7 +353,7 @@ static int usage(FILE *o, int rc)
 
 typedef struct {
     const char             *listen_on, *connect_to, *policy, *cudart;
-    double                  timeout;
+    double                  timeout, start;   /* a client's whole run fits in the timeout */
     int                     json, keep, gpu, nsizes;
     pair_mem_mode_t         mem_mode;
     size_t                  sizes[MAX_SIZES];
@@ -455,6 +461,46 @@ static int plan_sizes(const plan_t *pl, size_t *sizes)
     return (int)n;
 }
 
+/* What a peer that is not listening (yet) looks like to the client. */
+static int refused(ucs_status_t st)
+{
+    return st == UCS_ERR_NOT_CONNECTED || st == UCS_ERR_UNREACHABLE || st == UCS_ERR_CONNECTION_RESET ||
+           st == UCS_ERR_REJECTED;
+}
+
+/* Connect and wire up: one message each way, then the lanes are final; the
+ * client's message carries the sizes, so the server follows the client. A
+ * client whose peer refuses (a pod still starting) tries again until the
+ * deadline. 0, or -1 after saying which step failed. */
+static int wireup(pair_t *p, const opts_t *o, pair_info_t *in, plan_t *plan, int *rc, int *retry)
+{
+    double pause = 0.1, t0 = now(), until;
+    int    attempts = 0;
+
+    for (;;) {
+        p->ep_error = UCS_OK;
+        if (open_endpoint(p, o, in->peer, sizeof(in->peer), rc) < 0) return -1;
+        plan_from(plan, o->sizes, o->nsizes);
+        attempts++;
+        if (o->listen_on ? !(recv_buf(p, plan, sizeof(*plan), TAG_CTRL) || send_buf(p, plan, sizeof(*plan), TAG_CTRL))
+                         : !(send_buf(p, plan, sizeof(*plan), TAG_CTRL) || recv_buf(p, plan, sizeof(*plan), TAG_CTRL))) {
+            return 0;
+        }
+        if (o->listen_on || !refused(p->ep_error) || now() + pause >= p->deadline) break;
+        close_ep(p);
+        for (until = now() + pause; now() < until; usleep(10000)) ucp_worker_progress(p->worker);
+        pause = pause < 0.5 ? pause * 2 : 1.0;
+    }
+    *retry = 1;
+    if (!o->listen_on && refused(p->ep_error)) {
+        fprintf(stderr, "fabguard pair: step connect: %s refused the connection for %.1f s (%d attempts): %s\n", in->peer,
+                now() - t0, attempts, ucs_status_string(p->ep_error));
+    } else {
+        fprintf(stderr, "fabguard pair: step wireup: %s did not answer: %s\n", in->peer, ucs_status_string(p->ep_error));
+    }
+    return -1;
+}
+
 /* One connection, start to report. Returns the exit status; *retry is set
  * when --keep should go on serving after a client that went away. */
 static int session(const opts_t *o, int *retry)
@@ -488,17 +534,8 @@ static int session(const opts_t *o, int *retry)
     in.local_kind = pair_mem_kind(&p.mem);
     in.gpu = p.mem.cuda ? fg_cuda_describe(p.mem.cuda) : NULL;
     in.mem_note = p.mem.note;
-    p.deadline = now() + o->timeout;
-    if (open_endpoint(&p, o, in.peer, sizeof(in.peer), &rc) < 0) goto out;
-    /* wireup: one message each way, then the lanes are final; the client's
-     * message carries the sizes, so the server follows the client */
-    plan_from(&plan, o->sizes, o->nsizes);
-    if ((o->listen_on ? recv_buf(&p, &plan, sizeof(plan), TAG_CTRL) || send_buf(&p, &plan, sizeof(plan), TAG_CTRL)
-                      : send_buf(&p, &plan, sizeof(plan), TAG_CTRL) || recv_buf(&p, &plan, sizeof(plan), TAG_CTRL))) {
-        fprintf(stderr, "fabguard pair: step wireup: %s did not answer: %s\n", in.peer, ucs_status_string(p.ep_error));
-        *retry = 1;
-        goto out;
-    }
+    p.deadline = (o->listen_on ? now() : o->start) + o->timeout;
+    if (wireup(&p, o, &in, &plan, &rc, retry) < 0) goto out;
     if ((nsizes = plan_sizes(&plan, sizes)) < 0) {
         fprintf(stderr, "fabguard pair: step wireup: %s is not a fabguard pair of this version\n", in.peer);
         *retry = 1;
@@ -581,6 +618,7 @@ int cmd_pair(int argc, char **argv)
     fg_error_t perr;
     char       err[512], msg[1024];
     int        rc, retry;
+    double     t0;
 
     if (cli_wants_help(argc, argv)) return usage(stdout, FG_EXIT_OK);
     if ((rc = parse_opts(argc, argv, &o)) != FG_EXIT_OK) return rc;
@@ -589,7 +627,14 @@ int cmd_pair(int argc, char **argv)
         return cli_usage_error("pair", "%s", msg);
     }
     fg_mgmt_ifaces(&o.pol, NULL, &o.mgmt);
-    if (resolve(o.listen_on ? o.listen_on : o.connect_to, !!o.listen_on, &o.ss, &o.sslen, err, sizeof(err)) < 0) {
+    /* a client retries until the timeout: a peer pod's DNS name appears
+     * only once that pod runs */
+    t0 = o.start = now();
+    while ((rc = resolve(o.listen_on ? o.listen_on : o.connect_to, !!o.listen_on, &o.ss, &o.sslen, err, sizeof(err))) < 0 &&
+           !o.listen_on && now() + 0.25 < t0 + o.timeout) {
+        usleep(250000);
+    }
+    if (rc < 0) {
         fprintf(stderr, "fabguard pair: step resolve: %s\n", err);
         fg_policy_free(&o.pol);
         return o.listen_on ? FG_EXIT_USAGE : FG_EXIT_VIOLATION;
