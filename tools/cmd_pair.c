@@ -601,6 +601,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         usage(stderr, 0);
         return cli_usage_error("pair", "give exactly one of --listen or --connect (and a positive --timeout)");
     }
+    if (o->keep && o->connect_to) return cli_usage_error("pair", "--keep is for --listen (a server serving client after client)");
     if (pair_mem_mode_parse(mem, &o->mem_mode) < 0) return cli_usage_error("pair", "--mem takes auto, host or cuda, not '%s'", mem);
     fg_strlcpy(sbuf, sizes_s, sizeof(sbuf));
     for (tok = strtok_r(sbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

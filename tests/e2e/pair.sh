@@ -27,6 +27,18 @@ expect_eq "loopback pinned to lo, tcp allowed: both clean" "$crc $src" "0 0"
 expect_contains "loopback pinned: table printed" "$out" "latency us"
 expect_contains "loopback pinned: verdict ok" "$out" "verdict: ok"
 
+# --keep: one server, two clients one after the other
+p=$(port)
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --keep --timeout 8 $SZ > "$TMP/keep.txt" 2>&1 &
+spid=$!; sleep 0.5
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 10 --sizes 8 >/dev/null 2>&1; c1=$?
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 10 --sizes 8 >/dev/null 2>&1; c2=$?
+sleep 9   # then no third client arrives within the server's timeout
+kill $spid 2>/dev/null; wait $spid; src=$?
+expect_eq "--keep: two clients served, both clean" "$c1 $c2" "0 0"
+expect_eq "--keep: the server reported twice" "$(grep -c 'verdict: ok' "$TMP/keep.txt")" "2"
+expect_eq "--keep: server ends when no further client comes (exit 1, not killed)" "$src" "1"
+
 p=$(port)
 s=$(date +%s)
 msg=$("$CLI" pair --connect 127.0.0.1:$p --timeout 3 $SZ 2>&1); rc=$?
@@ -53,6 +65,7 @@ expect_eq "unresolvable host: exit 1" "$rc" "1"
 expect_contains "unresolvable host: step resolve" "$msg" "step resolve"
 "$CLI" pair 2>/dev/null; expect_eq "usage: neither side given: exit 2" "$?" "2"
 "$CLI" pair --connect 127.0.0.1:1 --sizes 0 2>/dev/null; expect_eq "usage: bad size: exit 2" "$?" "2"
+"$CLI" pair --connect 127.0.0.1:1 --keep 2>/dev/null; expect_eq "usage: --keep with --connect: exit 2" "$?" "2"
 
 if netns_setup; then
     trap 'netns_cleanup; rm -rf "$TMP"' EXIT
