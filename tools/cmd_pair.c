@@ -34,6 +34,7 @@ typedef struct {
     ucp_conn_request_h conn;
     ucs_status_t       ep_error;
     double             deadline;
+    int                busy;     /* a client is being served */
     pair_mem_t         mem;
     void              *buf;      /* in mem; the largest size */
     size_t             buf_len;
@@ -48,7 +49,13 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void on_conn(ucp_conn_request_h req, void *arg) { ((pair_t *)arg)->conn = req; }
+/* One client at a time: a second one is turned away, not queued. */
+static void on_conn(ucp_conn_request_h req, void *arg)
+{
+    pair_t *p = arg;
+    if (p->busy || p->conn != NULL) ucp_listener_reject(p->listener, req);
+    else p->conn = req;
+}
 static void on_ep_error(void *arg, ucp_ep_h ep, ucs_status_t st) { (void)ep; ((pair_t *)arg)->ep_error = st; }
 
 /* Drive a request to completion before the deadline; 0 or -1. */
@@ -363,9 +370,29 @@ typedef struct {
     socklen_t               sslen;
 } opts_t;
 
-/* Listen (server) or connect (client) and create the endpoint; the
- * message names the step and the address. */
-static int open_endpoint(pair_t *p, const opts_t *o, char *peer, size_t peer_cap, int *rc_out)
+/* The server listens once for all its clients (a listener re-created on
+ * the same port right after the last one may find it still taken). */
+static int start_listener(pair_t *p, const opts_t *o)
+{
+    ucp_listener_params_t lp;
+
+    memset(&lp, 0, sizeof(lp));
+    lp.field_mask = UCP_LISTENER_PARAM_FIELD_SOCK_ADDR | UCP_LISTENER_PARAM_FIELD_CONN_HANDLER;
+    lp.sockaddr.addr = (const struct sockaddr *)&o->ss;
+    lp.sockaddr.addrlen = o->sslen;
+    lp.conn_handler.cb = on_conn;
+    lp.conn_handler.arg = p;
+    if (ucp_listener_create(p->worker, &lp, &p->listener) != UCS_OK) {
+        fprintf(stderr, "fabguard pair: step listen: cannot listen on %s\n", o->listen_on);
+        return -1;
+    }
+    if (!o->json) { printf("fabguard pair: listening on %s\n", o->listen_on); fflush(stdout); }
+    return 0;
+}
+
+/* Accept the next client (server) or connect (client) and create the
+ * endpoint; the message names the step and the address. */
+static int open_endpoint(pair_t *p, const opts_t *o, char *peer, size_t peer_cap)
 {
     ucp_ep_params_t ep;
 
@@ -375,20 +402,7 @@ static int open_endpoint(pair_t *p, const opts_t *o, char *peer, size_t peer_cap
     ep.err_handler.cb = on_ep_error;
     ep.err_handler.arg = p;
     if (o->listen_on) {
-        ucp_listener_params_t   lp;
         ucp_conn_request_attr_t ca;
-        memset(&lp, 0, sizeof(lp));
-        lp.field_mask = UCP_LISTENER_PARAM_FIELD_SOCK_ADDR | UCP_LISTENER_PARAM_FIELD_CONN_HANDLER;
-        lp.sockaddr.addr = (const struct sockaddr *)&o->ss;
-        lp.sockaddr.addrlen = o->sslen;
-        lp.conn_handler.cb = on_conn;
-        lp.conn_handler.arg = p;
-        if (ucp_listener_create(p->worker, &lp, &p->listener) != UCS_OK) {
-            fprintf(stderr, "fabguard pair: step listen: cannot listen on %s\n", o->listen_on);
-            *rc_out = FG_EXIT_USAGE;
-            return -1;
-        }
-        if (!o->json) { printf("fabguard pair: listening on %s\n", o->listen_on); fflush(stdout); }
         while (p->conn == NULL && now() < p->deadline) ucp_worker_progress(p->worker);
         if (p->conn == NULL) {
             fprintf(stderr, "fabguard pair: step connect: no client reached %s within %.0f s\n", o->listen_on, o->timeout);
@@ -401,6 +415,8 @@ static int open_endpoint(pair_t *p, const opts_t *o, char *peer, size_t peer_cap
         }
         ep.field_mask |= UCP_EP_PARAM_FIELD_CONN_REQUEST;
         ep.conn_request = p->conn;
+        p->conn = NULL;
+        p->busy = 1;
     } else {
         ep.field_mask |= UCP_EP_PARAM_FIELD_FLAGS | UCP_EP_PARAM_FIELD_SOCK_ADDR;
         ep.flags = UCP_EP_PARAMS_FLAGS_CLIENT_SERVER;
@@ -472,14 +488,14 @@ static int refused(ucs_status_t st)
  * client's message carries the sizes, so the server follows the client. A
  * client whose peer refuses (a pod still starting) tries again until the
  * deadline. 0, or -1 after saying which step failed. */
-static int wireup(pair_t *p, const opts_t *o, pair_info_t *in, plan_t *plan, int *rc, int *retry)
+static int wireup(pair_t *p, const opts_t *o, pair_info_t *in, plan_t *plan, int *retry)
 {
     double pause = 0.1, t0 = now(), until;
     int    attempts = 0;
 
     for (;;) {
         p->ep_error = UCS_OK;
-        if (open_endpoint(p, o, in->peer, sizeof(in->peer), rc) < 0) return -1;
+        if (open_endpoint(p, o, in->peer, sizeof(in->peer)) < 0) return -1;
         plan_from(plan, o->sizes, o->nsizes);
         attempts++;
         if (o->listen_on ? !(recv_buf(p, plan, sizeof(*plan), TAG_CTRL) || send_buf(p, plan, sizeof(*plan), TAG_CTRL))
@@ -501,11 +517,11 @@ static int wireup(pair_t *p, const opts_t *o, pair_info_t *in, plan_t *plan, int
     return -1;
 }
 
-/* One connection, start to report. Returns the exit status; *retry is set
- * when --keep should go on serving after a client that went away. */
-static int session(const opts_t *o, int *retry)
+/* One client, from connection to report, on the run's context and worker.
+ * Returns the exit status; *retry is set when --keep should go on serving
+ * after a client that went away. */
+static int session(pair_t *p, const opts_t *o, int *retry)
 {
-    pair_t        p;
     fg_lane_set_t mine, theirs;
     fg_findings_t fm, ft;
     result_t      res[MAX_SIZES];
@@ -515,59 +531,83 @@ static int session(const opts_t *o, int *retry)
     size_t        sizes[MAX_SIZES];
     int           rc = FG_EXIT_VIOLATION, s, v, nsizes;
 
-    memset(&p, 0, sizeof(p));
     memset(&fm, 0, sizeof(fm));
     memset(&ft, 0, sizeof(ft));
     memset(&in, 0, sizeof(in));
     theirs.n = 0;
     *retry = 0;
+    p->ep_error = UCS_OK;
     in.role = o->listen_on ? "server" : "client";
-    in.remote_kind = NULL;
     fg_strlcpy(in.peer, o->listen_on ? "(waiting)" : o->connect_to, sizeof(in.peer));
     fg_strlcpy(in.remote_mem, "unknown", sizeof(in.remote_mem));
-    if (setup(&p) < 0) { fprintf(stderr, "fabguard pair: UCX initialisation failed\n"); goto out; }
-    if (pair_mem_choose(&p.mem, p.ctx, o->mem_mode, o->gpu, o->cudart, why, sizeof(why)) < 0) {
-        fprintf(stderr, "fabguard pair: step memory: %s\n", why);
-        goto out;
-    }
-    pair_mem_describe(&p.mem, in.local_mem, sizeof(in.local_mem));
-    in.local_kind = pair_mem_kind(&p.mem);
-    in.gpu = p.mem.cuda ? fg_cuda_describe(p.mem.cuda) : NULL;
-    in.mem_note = p.mem.note;
-    p.deadline = (o->listen_on ? now() : o->start) + o->timeout;
-    if (wireup(&p, o, &in, &plan, &rc, retry) < 0) goto out;
+    pair_mem_describe(&p->mem, in.local_mem, sizeof(in.local_mem));
+    in.local_kind = pair_mem_kind(&p->mem);
+    in.gpu = p->mem.cuda ? fg_cuda_describe(p->mem.cuda) : NULL;
+    in.mem_note = p->mem.note;
+    p->deadline = (o->listen_on ? now() : o->start) + o->timeout;
+    if (wireup(p, o, &in, &plan, retry) < 0) goto out;
     if ((nsizes = plan_sizes(&plan, sizes)) < 0) {
         fprintf(stderr, "fabguard pair: step wireup: %s is not a fabguard pair of this version\n", in.peer);
         *retry = 1;
         goto out;
     }
-    for (s = 0; s < nsizes; s++) if (sizes[s] > p.buf_len) p.buf_len = sizes[s];
-    if ((p.buf = pair_mem_alloc(&p.mem, p.buf_len, why, sizeof(why))) == NULL) {
+    for (s = 0, p->buf_len = 0; s < nsizes; s++) if (sizes[s] > p->buf_len) p->buf_len = sizes[s];
+    if ((p->buf = pair_mem_alloc(&p->mem, p->buf_len, why, sizeof(why))) == NULL) {
         fprintf(stderr, "fabguard pair: step memory: %s\n", why);
         goto out;
     }
-    lanes_of(p.ep, &mine);
+    lanes_of(p->ep, &mine);
     fg_judge_ucx_lanes(&o->pol, &o->mgmt, &mine, &fm);
     lanes_text(&mine, lt, sizeof(lt));
-    if (measure(&p, !o->listen_on, sizes, nsizes, res) < 0) {
-        fprintf(stderr, "fabguard pair: step transfer with %s failed: %s\n", in.peer, ucs_status_string(p.ep_error));
+    if (measure(p, !o->listen_on, sizes, nsizes, res) < 0) {
+        fprintf(stderr, "fabguard pair: step transfer with %s failed: %s\n", in.peer, ucs_status_string(p->ep_error));
         goto out;
     }
-    if ((v = verify(&p, !o->listen_on, why, sizeof(why))) != 0) {
-        fprintf(stderr, "fabguard pair: step verify with %s: %s\n", in.peer, v < 0 && !why[0] ? ucs_status_string(p.ep_error) : why);
+    if ((v = verify(p, !o->listen_on, why, sizeof(why))) != 0) {
+        fprintf(stderr, "fabguard pair: step verify with %s: %s\n", in.peer, v < 0 && !why[0] ? ucs_status_string(p->ep_error) : why);
         goto out;
     }
-    in.verified = p.buf_len;
-    exchange(&p, !!o->listen_on, lt, &in, &theirs);
+    in.verified = p->buf_len;
+    exchange(p, !!o->listen_on, lt, &in, &theirs);
     if (theirs.n) fg_judge_ucx_lanes(&o->pol, NULL, &theirs, &ft);   /* its management NIC is judged there */
     report(&in, &mine, &theirs, &fm, &ft, res, nsizes, o->json);
     rc = fm.n + ft.n ? FG_EXIT_VIOLATION : FG_EXIT_OK;
     fflush(stdout);
     {
         double d = now() + 0.5;   /* let the last message reach the peer */
-        while (now() < d) ucp_worker_progress(p.worker);
+        while (now() < d) ucp_worker_progress(p->worker);
     }
 out:
+    close_ep(p);
+    if (p->buf) pair_mem_free(&p->mem, p->buf);
+    p->buf = NULL;
+    p->busy = 0;
+    return rc;
+}
+
+/* The whole run: UCX, memory and (server) the listener once; then one
+ * session, or one per client with --keep. */
+static int run(const opts_t *o)
+{
+    pair_t p;
+    char   why[768];
+    int    rc = FG_EXIT_VIOLATION, retry;
+
+    memset(&p, 0, sizeof(p));
+    if (setup(&p) < 0) {
+        fprintf(stderr, "fabguard pair: UCX initialisation failed\n");
+    } else if (pair_mem_choose(&p.mem, p.ctx, o->mem_mode, o->gpu, o->cudart, why, sizeof(why)) < 0) {
+        fprintf(stderr, "fabguard pair: step memory: %s\n", why);
+    } else if (o->listen_on && start_listener(&p, o) < 0) {
+        rc = FG_EXIT_USAGE;
+    } else {
+        rc = FG_EXIT_OK;
+        do {
+            int one = session(&p, o, &retry);
+            if (one != FG_EXIT_OK) rc = one;
+            if (one != FG_EXIT_OK && !retry) break;   /* --keep goes on only after a client that went away */
+        } while (o->keep);
+    }
     teardown(&p);
     return rc;
 }
@@ -618,7 +658,7 @@ int cmd_pair(int argc, char **argv)
     opts_t     o;
     fg_error_t perr;
     char       err[512], msg[1024];
-    int        rc, retry;
+    int        rc;
     double     t0;
 
     if (cli_wants_help(argc, argv)) return usage(stdout, FG_EXIT_OK);
@@ -640,11 +680,7 @@ int cmd_pair(int argc, char **argv)
         fg_policy_free(&o.pol);
         return o.listen_on ? FG_EXIT_USAGE : FG_EXIT_VIOLATION;
     }
-    do {
-        int one = session(&o, &retry);
-        if (one != FG_EXIT_OK) rc = one;
-        if (one != FG_EXIT_OK && !retry) break;   /* --keep goes on only after a client that went away */
-    } while (o.keep);
+    rc = run(&o);
     fg_policy_free(&o.pol);
     return rc;
 }

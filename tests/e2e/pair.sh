@@ -38,6 +38,18 @@ kill $spid 2>/dev/null; wait $spid; src=$?
 expect_eq "--keep: two clients served, both clean" "$c1 $c2" "0 0"
 expect_eq "--keep: the server reported twice" "$(grep -c 'verdict: ok' "$TMP/keep.txt")" "2"
 expect_eq "--keep: server ends when no further client comes (exit 1, not killed)" "$src" "1"
+# two clients at once: one is turned away while the other is served, and
+# keeps retrying until its turn
+p=$(port)
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --keep --timeout 6 $SZ > "$TMP/keep2.txt" 2>&1 &
+spid=$!; sleep 0.5
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ > "$TMP/c1.txt" 2>&1 &
+c1pid=$!
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ > "$TMP/c2.txt" 2>&1; c2=$?
+wait $c1pid; c1=$?
+wait $spid
+expect_eq "--keep, two clients at once: both served in turn" "$c1 $c2" "0 0"
+expect_eq "--keep, two clients at once: the server reported twice" "$(grep -c 'verdict: ok' "$TMP/keep2.txt")" "2"
 
 p=$(port)
 s=$(date +%s)
