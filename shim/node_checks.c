@@ -33,11 +33,22 @@ void fg_checks_add(fg_checks_t *c, const char *name, fg_check_status_t st,
     va_end(ap);
 }
 
+/* The first HCA whose RoCE netdev carries the default route. */
+static const fg_rdma_dev_t *mgmt_roce(const fg_node_t *n)
+{
+    int i;
+    for (i = 0; i < n->ndev; i++) {
+        if (n->dev[i].netdev[0] != '\0' && fg_ifset_contains(&n->mgmt, n->dev[i].netdev)) return &n->dev[i];
+    }
+    return NULL;
+}
+
 static void check_rdma(const fg_node_t *n, fg_checks_t *out)
 {
-    char      list[400];
-    fg_sbuf_t sb;
-    int       i, missing = 0, denied = 0;
+    const fg_rdma_dev_t *on_mgmt = mgmt_roce(n);
+    char                 list[400];
+    fg_sbuf_t            sb;
+    int                  i, missing = 0, denied = 0;
 
     if (n->ndev == 0) {
         fg_checks_add(out, "rdma_devices", FG_CHECK_FAIL,
@@ -60,6 +71,11 @@ static void check_rdma(const fg_node_t *n, fg_checks_t *out)
         fg_checks_add(out, "rdma_devices", FG_CHECK_WARN,
                       "check the device plugin exposes every uverbs device and its permissions",
                       "%s: %d without a device node, %d not openable", list, missing, denied);
+    } else if (on_mgmt != NULL) {
+        fg_checks_add(out, "rdma_devices", FG_CHECK_WARN,
+                      "keep RDMA off it: UCX_NET_DEVICES / NCCL_IB_HCA naming the other HCAs (see `fabguard env`)",
+                      "%d HCA(s): %s; %s is a RoCE port of %s, the management NIC (default route)", n->ndev, list,
+                      on_mgmt->name, on_mgmt->netdev);
     } else {
         fg_checks_add(out, "rdma_devices", FG_CHECK_OK, "", "%d HCA(s): %s", n->ndev, list);
     }

@@ -61,7 +61,8 @@ env_is "NCCL_NET_GDR_LEVEL=LOC disables GDR" ib8 NCCL_NET_GDR_LEVEL warn NCCL_NE
 env_is "NCCL_P2P_LEVEL=NVL" ib8 NCCL_P2P_LEVEL ok NCCL_P2P_LEVEL=NVL
 env_is "NCCL_P2P_LEVEL=FAST" ib8 NCCL_P2P_LEVEL fail NCCL_P2P_LEVEL=FAST
 # a RoCE HCA (mlx5_1) whose netdev is eth0, the default-route NIC
-node_is roce_mgmt "rdma_devices=ok port_state=ok roce_gid=ok peermem=ok gdrcopy=warn nvlink=skip gpu_nic_affinity=ok"
+node_is roce_mgmt "rdma_devices=warn port_state=ok roce_gid=ok peermem=ok gdrcopy=warn nvlink=skip gpu_nic_affinity=ok"
+expect_contains "node: the RoCE port on the management NIC named" "$("$CLI" node --root "$FX/roce_mgmt")" "mlx5_1 is a RoCE port of eth0, the management NIC"
 env_is "UCX_NET_DEVICES unset, a RoCE port on the management NIC" roce_mgmt UCX_NET_DEVICES warn
 env_is "UCX_NET_DEVICES=mlx5_1:1 is the management NIC's RoCE port" roce_mgmt UCX_NET_DEVICES fail UCX_NET_DEVICES=mlx5_1:1
 env_is "UCX_NET_DEVICES=mlx5_0:1 on the data NIC" roce_mgmt UCX_NET_DEVICES ok UCX_NET_DEVICES=mlx5_0:1
