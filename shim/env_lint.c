@@ -100,12 +100,6 @@ static const fg_rdma_dev_t *find_dev(const fg_node_t *n, const char *name, int p
     return NULL;
 }
 
-/* A RoCE HCA whose netdev carries the default route. */
-static int is_mgmt_roce(const fg_node_t *n, const fg_rdma_dev_t *d)
-{
-    return d->netdev[0] != '\0' && fg_ifset_contains(&n->mgmt, d->netdev);
-}
-
 static void lint_ucx_net_devices(const fg_node_t *n, const char *v, fg_checks_t *out)
 {
     char buf[512], *tok, *save = NULL;
@@ -114,7 +108,7 @@ static void lint_ucx_net_devices(const fg_node_t *n, const char *v, fg_checks_t 
         const fg_rdma_dev_t *bad = NULL, *good = NULL;
         int                  k;
         for (k = 0; k < n->ndev; k++) {
-            if (is_mgmt_roce(n, &n->dev[k])) { if (bad == NULL) bad = &n->dev[k]; }
+            if (fg_node_dev_on_mgmt(n, &n->dev[k])) { if (bad == NULL) bad = &n->dev[k]; }
             else if (good == NULL && n->dev[k].nport > 0) good = &n->dev[k];
         }
         if (bad != NULL) {
@@ -147,13 +141,13 @@ static void lint_ucx_net_devices(const fg_node_t *n, const char *v, fg_checks_t 
             return;
         }
         dev = colon ? find_dev(n, tok, port) : NULL;
-        if (dev != NULL && is_mgmt_roce(n, dev)) {
+        if (dev != NULL && fg_node_dev_on_mgmt(n, dev)) {
             fg_checks_add(out, "UCX_NET_DEVICES", FG_CHECK_FAIL, "use an HCA port of the data fabric",
                           "'%s:%s' is a RoCE port of %s, the management NIC (default route)", tok, colon + 1,
                           dev->netdev);
             return;
         }
-        if (colon ? find_dev(n, tok, port) == NULL : (!fg_ifset_contains(&n->ifaces, tok) && !find_dev(n, tok, -1))) {
+        if (colon ? dev == NULL : (!fg_ifset_contains(&n->ifaces, tok) && !find_dev(n, tok, -1))) {
             fg_checks_add(out, "UCX_NET_DEVICES", FG_CHECK_FAIL, "list devices with `ucx_info -d` or `ibv_devices`",
                           "'%s%s%s' does not exist on this node", tok, colon ? ":" : "", colon ? colon + 1 : "");
             return;
@@ -232,7 +226,7 @@ static void lint_nccl_lists(const fg_node_t *n, char *const *envp, fg_checks_t *
         if (!any) continue;
         hits++;
         snprintf(sel + strlen(sel), sizeof(sel) - strlen(sel), " %s", n->dev[k].name);
-        if (on_mgmt == NULL && is_mgmt_roce(n, &n->dev[k])) on_mgmt = &n->dev[k];
+        if (on_mgmt == NULL && fg_node_dev_on_mgmt(n, &n->dev[k])) on_mgmt = &n->dev[k];
     }
     if (on_mgmt != NULL && v != NULL) {
         fg_checks_add(out, "NCCL_IB_HCA", FG_CHECK_FAIL, "set NCCL_IB_HCA to the HCAs of the data fabric",

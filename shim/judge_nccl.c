@@ -94,8 +94,8 @@ static void judge_process(const fg_policy_t *pol, const fg_ifset_t *mgmt,
                 fg_findings_add(out, "nccl.allow_hcas", "set NCCL_IB_HCA to the allowed HCAs",
                                 "NET device %s is outside allow_hcas (%s)", p->net_devices[i], fix);
             }
-            if (mgmt != NULL && fg_ifset_via(mgmt, p->net_devices[i]) != NULL) {
-                const char *via = fg_ifset_via(mgmt, p->net_devices[i]);
+            const char *via = mgmt != NULL ? fg_ifset_via(mgmt, p->net_devices[i]) : NULL;
+            if (via != NULL) {
                 snprintf(fix, sizeof(fix), "set NCCL_IB_HCA to the data-fabric HCAs, not %s (RoCE on %s)",
                          p->net_devices[i], via);
                 fg_findings_add(out, "fabguard.management_ifaces", fix,

@@ -33,6 +33,7 @@ void fg_judge_ucx_lanes(const fg_policy_t *pol, const fg_ifset_t *mgmt,
 
     for (i = 0; i < lanes->n; i++) {
         const fg_lane_t *l = &lanes->lane[i];
+        const char      *via;
         int              seen = 0;
         if (fg_lane_is_cm(l)) {
             continue;   /* connection manager: carries no data */
@@ -60,8 +61,8 @@ void fg_judge_ucx_lanes(const fg_policy_t *pol, const fg_ifset_t *mgmt,
                             "lane %zu uses %s on %s, outside allow_devices", i,
                             l->transport, l->device);
         }
-        if (mgmt != NULL && fg_ifset_via(mgmt, l->device) != NULL) {
-            const char *via = fg_ifset_via(mgmt, l->device);
+        via = mgmt != NULL ? fg_ifset_via(mgmt, l->device) : NULL;
+        if (via != NULL) {
             snprintf(fix, sizeof(fix),
                      "set UCX_NET_DEVICES to an HCA port of the data fabric, not %s (RoCE on %s)",
                      l->device, via);

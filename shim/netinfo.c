@@ -164,29 +164,6 @@ long fg_read_text(const char *root, const char *path, char *buf, size_t cap)
     return (long)got;
 }
 
-int fg_mgmt_ifaces(const struct fg_policy *pol, const char *root,
-                   fg_ifset_t *out)
-{
-    char   text[16384];
-    size_t i;
-
-    for (i = 0; i < pol->management_ifaces.n; i++) {
-        const char *item = pol->management_ifaces.item[i];
-        if (strcmp(item, "auto") != 0) {
-            fg_ifset_add(out, item);
-            continue;
-        }
-        if (fg_read_text(root, "/proc/net/route", text, sizeof(text)) >= 0) {
-            fg_route_default_ifaces(text, out);
-        }
-        if (fg_read_text(root, "/proc/net/ipv6_route", text, sizeof(text)) >= 0) {
-            fg_route6_default_ifaces(text, out);
-        }
-    }
-    fg_add_roce_ports(root, out);
-    return (int)out->n;
-}
-
 /* The netdev of a RoCE port: the first GID table entry that names one
  * (drivers/infiniband/core/sysfs.c print_ndev; an InfiniBand port has none). */
 static void port_netdev(const char *root, const char *dev, const char *port,
@@ -224,7 +201,7 @@ static DIR *open_dir_below(const char *root, const char *path)
 
 /* Streams the directories (no sorting, small stack): the shim calls this
  * once, from whichever application thread comes first. */
-void fg_add_roce_ports(const char *root, fg_ifset_t *set)
+static void add_roce_ports(const char *root, fg_ifset_t *set)
 {
     DIR           *devs = open_dir_below(root, "/sys/class/infiniband"), *ports;
     struct dirent *d, *p;
@@ -254,3 +231,27 @@ void fg_add_roce_ports(const char *root, fg_ifset_t *set)
     }
     closedir(devs);
 }
+
+int fg_mgmt_ifaces(const struct fg_policy *pol, const char *root,
+                   fg_ifset_t *out)
+{
+    char   text[16384];
+    size_t i;
+
+    for (i = 0; i < pol->management_ifaces.n; i++) {
+        const char *item = pol->management_ifaces.item[i];
+        if (strcmp(item, "auto") != 0) {
+            fg_ifset_add(out, item);
+            continue;
+        }
+        if (fg_read_text(root, "/proc/net/route", text, sizeof(text)) >= 0) {
+            fg_route_default_ifaces(text, out);
+        }
+        if (fg_read_text(root, "/proc/net/ipv6_route", text, sizeof(text)) >= 0) {
+            fg_route6_default_ifaces(text, out);
+        }
+    }
+    add_roce_ports(root, out);
+    return (int)out->n;
+}
+

@@ -38,7 +38,7 @@ static const fg_rdma_dev_t *mgmt_roce(const fg_node_t *n)
 {
     int i;
     for (i = 0; i < n->ndev; i++) {
-        if (n->dev[i].netdev[0] != '\0' && fg_ifset_contains(&n->mgmt, n->dev[i].netdev)) return &n->dev[i];
+        if (fg_node_dev_on_mgmt(n, &n->dev[i])) return &n->dev[i];
     }
     return NULL;
 }

@@ -272,3 +272,8 @@ const char *fg_pci_relation(const char *a, int numa_a, const char *b, int numa_b
     if (na - common <= 2 && nb - common <= 2) return "PIX";
     return "PXB";
 }
+
+int fg_node_dev_on_mgmt(const fg_node_t *n, const fg_rdma_dev_t *d)
+{
+    return d->netdev[0] != '\0' && fg_ifset_contains(&n->mgmt, d->netdev);
+}

@@ -57,6 +57,5 @@ int fg_ucx_ep_lanes(const fg_ucx_ep_api_t *api, void *ep, fg_lane_set_t *out)
     if (has_query(api) && from_query(api, ep, out) == 0) {
         return 0;
     }
-    out->n = 0;
     return from_print_info(api, ep, out);
 }

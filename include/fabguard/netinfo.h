@@ -42,7 +42,5 @@ long fg_read_text(const char *root, const char *path, char *buf, size_t cap);
 struct fg_policy;
 int fg_mgmt_ifaces(const struct fg_policy *pol, const char *root,
                    fg_ifset_t *out);
-/* Just the RoCE part of fg_mgmt_ifaces, for sets built otherwise. */
-void fg_add_roce_ports(const char *root, fg_ifset_t *set);
 
 #endif

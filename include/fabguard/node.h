@@ -66,6 +66,8 @@ typedef struct {
 } fg_node_t;
 
 void fg_node_probe(const char *root, fg_node_t *node);
+/* True when D is a RoCE HCA whose netdev is a management interface of N. */
+int fg_node_dev_on_mgmt(const fg_node_t *n, const fg_rdma_dev_t *d);
 
 /* PCI distance in nvidia-smi topo terms: "PIX", "PXB", "PHB", "NODE", "SYS". */
 const char *fg_pci_relation(const char *path_a, int numa_a, const char *path_b, int numa_b);
