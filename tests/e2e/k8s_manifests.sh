@@ -44,7 +44,7 @@ expect_contains "pair.yaml: Service selects the server" "$facts" "selector True"
 expect_contains "pair.yaml: one port everywhere" "$facts" "port True"
 expect_contains "pair.yaml: pods on different nodes" "$facts" "apart kubernetes.io/hostname"
 expect_contains "pair.yaml: both use the staging policy from the ConfigMap" "$facts" "policy {'/etc/fabguard/staging.ini'}"
-lp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+lp=$(free_port)
 cmd_of() {  # the pod's command, made runnable here
     python3 - "$P" "$1" "$CLI" "$TMP" "$lp" <<'PY'
 import sys, yaml

@@ -39,6 +39,8 @@ preload_of() {
     fi
 }
 with_shim() { LD_PRELOAD=$(preload_of "$SHIM") "$@"; }
+# A TCP port on 127.0.0.1 nobody holds right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 have_nccl() { [ -e "$CUDA_HOME/lib/libnccl.so.2" ] || [ -e "$CUDA_HOME/lib64/libnccl.so.2" ]; }
 is_root() { [ "$(id -u)" = 0 ]; }
 if [ "${FG_SANITIZE:-0}" = 1 ]; then

@@ -3,22 +3,17 @@
 # unreachable/wrong-port cases within the timeout.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/netns_lib.sh"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/pair_lib.sh"
 SZ="--sizes 8,65536,1048576"
 
-p=$(port)
-"$CLI" pair --listen 127.0.0.1:$p --timeout 15 --json $SZ > "$TMP/srv.json" 2>"$TMP/srv.err" &
-spid=$!; sleep 0.5
-"$CLI" pair --connect 127.0.0.1:$p --timeout 15 --json $SZ > "$TMP/cli.json" 2>"$TMP/cli.err"; crc=$?
-wait $spid; src=$?
+loopback_pair $SZ
 expect_eq "loopback, default policy (tcp forbidden): both sides exit 1" "$crc $src" "1 1"
-j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 expect_eq "loopback: client reports its lanes and the server's" "$(j "$TMP/cli.json" 'bool(d["local_lanes"]) and bool(d["remote_lanes"])')" "True"
 expect_eq "loopback: a result per size" "$(j "$TMP/cli.json" '[r["size"] for r in d["results"]]')" "[8, 65536, 1048576]"
 expect_eq "loopback: numbers positive" "$(j "$TMP/cli.json" 'all(r["latency_us"]>0 and r["bandwidth_MBps"]>0 for r in d["results"])')" "True"
 expect_eq "loopback: verdict violation with rules" "$(j "$TMP/cli.json" 'd["verdict"], sorted(set(v["rule"] for v in d["violations"]))[0]')" "('violation', 'fabguard.management_ifaces')"
 
-p=$(port)
+p=$(free_port)
 FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --timeout 15 $SZ > "$TMP/srv.txt" 2>&1 &
 spid=$!; sleep 0.5
 out=$(FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ 2>&1); crc=$?
@@ -28,7 +23,7 @@ expect_contains "loopback pinned: table printed" "$out" "latency us"
 expect_contains "loopback pinned: verdict ok" "$out" "verdict: ok"
 
 # --keep: one server, two clients one after the other
-p=$(port)
+p=$(free_port)
 FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --keep --timeout 8 $SZ > "$TMP/keep.txt" 2>&1 &
 spid=$!; sleep 0.5
 FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 10 --sizes 8 >/dev/null 2>&1; c1=$?
@@ -40,7 +35,7 @@ expect_eq "--keep: the server reported twice" "$(grep -c 'verdict: ok' "$TMP/kee
 expect_eq "--keep: server ends when no further client comes (exit 1, not killed)" "$src" "1"
 # two clients at once: one is turned away while the other is served, and
 # keeps retrying until its turn
-p=$(port)
+p=$(free_port)
 FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --keep --timeout 6 $SZ > "$TMP/keep2.txt" 2>&1 &
 spid=$!; sleep 0.5
 FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ > "$TMP/c1.txt" 2>&1 &
@@ -51,7 +46,7 @@ wait $spid
 expect_eq "--keep, two clients at once: both served in turn" "$c1 $c2" "0 0"
 expect_eq "--keep, two clients at once: the server reported twice" "$(grep -c 'verdict: ok' "$TMP/keep2.txt")" "2"
 
-p=$(port)
+p=$(free_port)
 s=$(date +%s)
 msg=$("$CLI" pair --connect 127.0.0.1:$p --timeout 3 $SZ 2>&1); rc=$?
 e=$(( $(date +%s) - s ))
@@ -59,14 +54,14 @@ expect_eq "nobody listening: exit 1" "$rc" "1"
 expect_contains "nobody listening: step and address named" "$msg" "step connect: 127.0.0.1:$p refused the connection for"
 [ "$e" -ge 2 ] && [ "$e" -le 5 ] && pass "nobody listening: kept trying, gave up at the timeout (${e}s)" || fail "nobody listening: took ${e}s (timeout 3)"
 # a client that starts before its server (a pod still starting) gets through
-p=$(port)
+p=$(free_port)
 (sleep 2; exec env FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --timeout 15 $SZ > "$TMP/late.txt" 2>&1) &
 spid=$!
 out=$(FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ 2>&1); crc=$?
 wait $spid; src=$?
 expect_eq "client before server: both clean" "$crc $src" "0 0"
 expect_contains "client before server: full table" "$out" "1048576 bytes verified"
-msg=$("$CLI" pair --listen 127.0.0.1:$(port) --timeout 1 2>&1); rc=$?
+msg=$("$CLI" pair --listen 127.0.0.1:$(free_port) --timeout 1 2>&1); rc=$?
 expect_eq "listener with no client: exit 1" "$rc" "1"
 expect_contains "listener with no client: says so" "$msg" "no client reached"
 s=$(date +%s)

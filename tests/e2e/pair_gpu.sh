@@ -10,8 +10,7 @@
 #    device buffers) prove buffers are allocated, described, filled,
 #    verified and freed through CUDA — with the real UCX moving the bytes.
 source "$(dirname "$0")/lib.sh"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@" 2>/dev/null; }
+source "$(dirname "$0")/pair_lib.sh"
 export FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo
 CUDART_D=$DOUBLES/libcudart.so
 UCP_D=$(preload_of "$DOUBLES/libucp_cuda.so")
@@ -21,7 +20,7 @@ SZ="--sizes 8,65536,1048576"
 # the doubles preloaded; $TMP/srv.json, $TMP/cli.json, $crc, $src
 pair_run() {
     local p sargs=() cargs=()
-    p=$(port); shift
+    p=$(free_port); shift
     while [ "$1" != -- ]; do sargs+=("$1"); shift; done; shift
     cargs=("$@")
     : > "$TMP/cr.srv"; : > "$TMP/cr.cli"; : > "$TMP/ur.srv"; : > "$TMP/ur.cli"
@@ -41,32 +40,24 @@ if ! ldconfig -p | grep -q 'libcudart\.so' ; then
 elif [ -e /dev/nvidiactl ]; then
     skip "real libcudart without a driver" "this machine has an NVIDIA driver"
 else
-    msg=$("$CLI" pair --connect 127.0.0.1:$(port) --mem cuda --timeout 3 2>&1); rc=$?
+    msg=$("$CLI" pair --connect 127.0.0.1:$(free_port) --mem cuda --timeout 3 2>&1); rc=$?
     expect_eq "real cudart, --mem cuda: exit 1 before connecting" "$rc" "1"
     expect_contains "real cudart, --mem cuda: step memory with the runtime's own error" "$msg" "step memory: cudaGetDeviceCount: "
     expect_contains "real cudart, --mem cuda: names the error code" "$msg" "(cudaError"
-    p=$(port)
-    "$CLI" pair --listen 127.0.0.1:$p --timeout 15 --json $SZ > "$TMP/srv.json" 2>"$TMP/srv.err" &
-    spid=$!; sleep 0.5
-    "$CLI" pair --connect 127.0.0.1:$p --timeout 15 --json $SZ > "$TMP/cli.json" 2>"$TMP/cli.err"; crc=$?
-    wait $spid; src=$?
+    loopback_pair $SZ
     expect_eq "real cudart, --mem auto: both clean" "$crc $src" "0 0"
     expect_eq "real cudart, --mem auto: host memory both sides" "$(j "$TMP/cli.json" 'd["local_memory"], d["remote_memory"]')" "('host', 'host')"
     expect_contains "real cudart, --mem auto: says why no GPU memory" "$(j "$TMP/cli.json" 'd["memory_note"]')" "no GPU memory: cudaGetDeviceCount: "
 fi
-msg=$("$CLI" pair --connect 127.0.0.1:$(port) --mem cuda --cudart /nonexistent/libcudart.so --timeout 3 2>&1); rc=$?
+msg=$("$CLI" pair --connect 127.0.0.1:$(free_port) --mem cuda --cudart /nonexistent/libcudart.so --timeout 3 2>&1); rc=$?
 expect_eq "no CUDA runtime, --mem cuda: exit 1" "$rc" "1"
 expect_contains "no CUDA runtime, --mem cuda: names the library" "$msg" "step memory: no CUDA runtime: /nonexistent/libcudart.so"
 
 # --- a GPU (double) with the real UCX, which cannot move GPU memory --------
-msg=$("$CLI" pair --connect 127.0.0.1:$(port) --mem cuda --cudart "$CUDART_D" --timeout 3 2>&1); rc=$?
+msg=$("$CLI" pair --connect 127.0.0.1:$(free_port) --mem cuda --cudart "$CUDART_D" --timeout 3 2>&1); rc=$?
 expect_eq "GPU + UCX without CUDA, --mem cuda: exit 1" "$rc" "1"
 expect_contains "GPU + UCX without CUDA, --mem cuda: refused with the reason" "$msg" "this UCX cannot move GPU memory (memory it handles: host)"
-p=$(port)
-"$CLI" pair --listen 127.0.0.1:$p --timeout 15 --json --cudart "$CUDART_D" $SZ > "$TMP/srv.json" 2>"$TMP/srv.err" &
-spid=$!; sleep 0.5
-"$CLI" pair --connect 127.0.0.1:$p --timeout 15 --json --cudart "$CUDART_D" $SZ > "$TMP/cli.json" 2>"$TMP/cli.err"; crc=$?
-wait $spid; src=$?
+loopback_pair --cudart "$CUDART_D" $SZ
 expect_eq "GPU + UCX without CUDA, --mem auto: transfer in host memory, clean" "$crc $src $(j "$TMP/cli.json" 'd["local_memory"]')" "0 0 host"
 expect_contains "GPU + UCX without CUDA, --mem auto: the note names the GPU and the UCX" "$(j "$TMP/cli.json" 'd["memory_note"]')" "GPU 0 (0000:17:00.0)"
 

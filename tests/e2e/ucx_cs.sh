@@ -5,7 +5,6 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/netns_lib.sh"
 CS=$PROGS/ucx_cs
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 lanes_of() {  # lanes_of LOG WHEN-substring -> "tl/dev,…" of endpoint events
     python3 - "$1" "$2" <<'PY'
 import json, sys
@@ -17,7 +16,7 @@ PY
 }
 
 # --- loopback: both sides judged at creation and again after wireup ----------
-p=$(port)
+p=$(free_port)
 FABGUARD_LOG=$TMP/srv.jsonl with_shim "$CS" server 127.0.0.1 "$p" >"$TMP/srv.out" 2>"$TMP/srv.err" &
 spid=$!; sleep 0.5
 FABGUARD_LOG=$TMP/cli.jsonl with_shim "$CS" client 127.0.0.1 "$p" >"$TMP/cli.out" 2>"$TMP/cli.err"; crc=$?
