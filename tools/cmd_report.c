@@ -1,47 +1,24 @@
-/* fabguard report [--json] PATH…: one table over the event logs of many
- * processes, pods and nodes, with violations grouped by rule and the odd
- * node out (asymmetric GDR, device skew, management NIC, TCP on some hosts). */
+/* fabguard report [--json|--prometheus] [--output FILE] PATH…: one table over
+ * the event logs of many processes, pods and nodes, with violations grouped by
+ * rule and the odd node out (asymmetric GDR, device skew, management NIC, TCP
+ * on some hosts); or the same counts as Prometheus metrics (report_prom.c).
+ * Symlinked files and folders are read once ((st_dev, st_ino) seen before is
+ * skipped): /var/log/containers/ links point into /var/log/pods, and a link
+ * to its own folder would otherwise be walked for ever. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fabguard/event_read.h"
 #include "fabguard/json.h"
 #include "fabguard/lanes.h"
 #include "cli.h"
-
-#define MAX_LANE_KINDS 24
-#define MAX_RULE_HOSTS 8
-
-typedef struct {
-    char key[300], host[128], pod[96], prog[128];
-    long events, violations, endpoints, comms, processes;
-    char lane[MAX_LANE_KINDS][100];
-    long lane_n[MAX_LANE_KINDS];
-    int  nlane;
-    char nccl_net[64];
-    int  tcp, mgmt, gdr_off;
-} group_t;
-
-typedef struct {
-    char rule[64], example[256];
-    long count;
-    char hosts[MAX_RULE_HOSTS][128];
-    int  nhosts;
-} rule_t;
-
-typedef struct {
-    group_t *g;
-    size_t   ng, cap;     /* open addressing: cap is a power of two */
-    size_t  *slots;
-    rule_t   rules[64];
-    int      nrules;
-    long     events, lines, skipped[5];
-    int      errors;
-} report_t;
+#include "report.h"
 
 static unsigned long hash(const char *s)
 {
@@ -96,12 +73,19 @@ static void pod_of(const char *prefix, char *out, size_t cap)
     snprintf(out, cap, "%.*s", (int)(e - p), p);
 }
 
-static void add_rule(report_t *r, const fg_event_rec_t *e)
+/* Index of the rule (added on first sight), -1 when out of memory. */
+static int add_rule(report_t *r, const fg_event_rec_t *e)
 {
     int i, k;
     for (i = 0; i < r->nrules && strcmp(r->rules[i].rule, e->rule) != 0; i++) {}
     if (i == r->nrules) {
-        if (r->nrules == 64) return;
+        if (r->nrules == r->rcap) {
+            int     ncap = r->rcap ? r->rcap * 2 : 64;
+            rule_t *nr   = realloc(r->rules, (size_t)ncap * sizeof(*nr));
+            if (nr == NULL) return -1;
+            r->rules = nr;
+            r->rcap  = ncap;
+        }
         memset(&r->rules[i], 0, sizeof(rule_t));
         fg_strlcpy(r->rules[i].rule, e->rule, sizeof(r->rules[i].rule));
         fg_strlcpy(r->rules[i].example, e->detail, sizeof(r->rules[i].example));
@@ -112,7 +96,34 @@ static void add_rule(report_t *r, const fg_event_rec_t *e)
     if (k == r->rules[i].nhosts && k < MAX_RULE_HOSTS) {
         fg_strlcpy(r->rules[i].hosts[k], e->host, sizeof(r->rules[i].hosts[k]));
         r->rules[i].nhosts++;
+    } else if (k == MAX_RULE_HOSTS) {
+        r->rules[i].more_hosts = 1;
     }
+    return i;
+}
+
+static void group_rule(group_t *g, int rule)
+{
+    int k;
+    for (k = 0; k < g->nrv && g->rv[k].rule != rule; k++) {}
+    if (k == g->nrv) {
+        if (g->nrv == g->rvcap) {
+            int           ncap = g->rvcap ? g->rvcap * 2 : 4;
+            rule_count_t *n    = realloc(g->rv, (size_t)ncap * sizeof(*n));
+            if (n == NULL) return;
+            g->rv    = n;
+            g->rvcap = ncap;
+        }
+        g->rv[k].rule = rule;
+        g->rv[k].n    = 0;
+        g->nrv++;
+    }
+    g->rv[k].n++;
+}
+
+static int verdict_of(const char *v)
+{
+    return !strcmp(v, "ok") ? V_OK : !strcmp(v, "violation") ? V_VIOLATION : V_INFO;
 }
 
 static void add_event(report_t *r, const fg_event_rec_t *e)
@@ -126,17 +137,22 @@ static void add_event(report_t *r, const fg_event_rec_t *e)
     r->events++;
     g->events++;
     if (strcmp(e->verdict, "violation") == 0 && strcmp(e->event, "summary") != 0) {
+        int rule = add_rule(r, e);
         g->violations++;
-        add_rule(r, e);
+        if (rule >= 0) group_rule(g, rule);
         g->mgmt |= strcmp(e->rule, "fabguard.management_ifaces") == 0;
         g->gdr_off |= strstr(e->rule, "gpu_direct_rdma") != NULL;
     }
     if (strcmp(e->event, "summary") == 0) {
         g->processes++;
+        if (strstr(e->detail, "not checked") != NULL) r->procs_not_checked++;
+        else r->procs_checked++;
         if (e->counts_endpoints > 0) g->endpoints += e->counts_endpoints;
         if (e->counts_comms > 0) g->comms += e->counts_comms;
     }
+    if (strcmp(e->lib, "nccl") == 0 && strcmp(e->event, "comm") == 0) r->comm_verdict[verdict_of(e->verdict)]++;
     if (strcmp(e->lib, "ucx") == 0 && strcmp(e->event, "endpoint") == 0) {
+        r->ep_verdict[verdict_of(e->verdict)]++;
         for (i = 0; i < e->nlanes; i++) {
             if (e->lane_dev[i][0] == '\0') continue;   /* connection manager */
             snprintf(lane, sizeof(lane), "%s/%s", e->lane_tl[i], e->lane_dev[i]);
@@ -175,15 +191,65 @@ static void read_stream(report_t *r, FILE *f)
     }
 }
 
+static size_t id_slot(const idset_t *s, dev_t dev, ino_t ino)
+{
+    size_t i = (size_t)(((unsigned long)dev * 1099511628211UL) ^ (unsigned long)ino) & (s->cap - 1);
+    while (s->dev[i] != 0 || s->ino[i] != 0) {
+        if (s->dev[i] == dev && s->ino[i] == ino) break;
+        i = (i + 1) & (s->cap - 1);
+    }
+    return i;
+}
+
+/* 1 when (dev, ino) is new (now recorded), 0 when seen before, -1 no memory.
+ * An empty slot is (0, 0): no file system hands out inode 0 on device 0. */
+static int id_add(idset_t *s, dev_t dev, ino_t ino)
+{
+    size_t i;
+    if ((s->n + 1) * 2 > s->cap) {
+        idset_t ns = { NULL, NULL, 0, s->cap ? s->cap * 2 : 1024 };
+        ns.dev = calloc(ns.cap, sizeof(*ns.dev));
+        ns.ino = calloc(ns.cap, sizeof(*ns.ino));
+        if (ns.dev == NULL || ns.ino == NULL) { free(ns.dev); free(ns.ino); return -1; }
+        for (i = 0; i < s->cap; i++) {
+            if (s->dev[i] == 0 && s->ino[i] == 0) continue;
+            size_t k = id_slot(&ns, s->dev[i], s->ino[i]);
+            ns.dev[k] = s->dev[i];
+            ns.ino[k] = s->ino[i];
+        }
+        ns.n = s->n;
+        free(s->dev);
+        free(s->ino);
+        *s = ns;
+    }
+    i = id_slot(s, dev, ino);
+    if (s->dev[i] == dev && s->ino[i] == ino && (dev != 0 || ino != 0)) return 0;
+    s->dev[i] = dev;
+    s->ino[i] = ino;
+    s->n++;
+    return 1;
+}
+
 static void read_path(report_t *r, const char *path, int depth)
 {
     struct stat st;
     FILE       *f;
+    int         fresh;
 
     if (strcmp(path, "-") == 0) { read_stream(r, stdin); return; }
     if (stat(path, &st) < 0) {
         fprintf(stderr, "fabguard report: %s: %s\n", path, strerror(errno));
         r->errors++;
+        return;
+    }
+    /* read every file and folder once, whatever links lead to it again */
+    if ((fresh = id_add(&r->seen, st.st_dev, st.st_ino)) <= 0) {
+        if (fresh < 0) {
+            fprintf(stderr, "fabguard report: %s: out of memory\n", path);
+            r->errors++;
+        } else {
+            r->dup_paths++;
+        }
         return;
     }
     if (S_ISDIR(st.st_mode)) {
@@ -198,7 +264,11 @@ static void read_path(report_t *r, const char *path, int depth)
         while ((de = readdir(d)) != NULL) {
             char sub[4096];
             if (de->d_name[0] == '.') continue;
-            snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+            if (snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= (int)sizeof(sub)) {
+                fprintf(stderr, "fabguard report: %s/%s: path too long\n", path, de->d_name);
+                r->errors++;
+                continue;
+            }
             read_path(r, sub, depth + 1);
         }
         closedir(d);
@@ -309,64 +379,78 @@ static int device_skew(const report_t *r, char *out, size_t cap, char *others, s
     return n;
 }
 
-static void print_human(const report_t *r)
+/* Room for any host list: every group's host (or skew entry) once. */
+static size_t list_cap(const report_t *r)
 {
-    size_t i;
-    int    k, o;
-    char   with[2048], without[2048];
+    return (r->ng + 1) * 400 + 256;
+}
 
-    printf("fabguard report: %ld events, %zu host/pod/program groups; %ld lines skipped "
+static void print_human(const report_t *r, FILE *out)
+{
+    size_t i, lcap = list_cap(r);
+    int    k, o;
+    char  *with = malloc(lcap), *without = malloc(lcap);
+
+    if (with == NULL || without == NULL) {
+        free(with);
+        free(without);
+        fprintf(stderr, "fabguard report: out of memory\n");
+        return;
+    }
+
+    fprintf(out, "fabguard report: %ld events, %zu host/pod/program groups; %ld lines skipped "
            "(%ld without JSON, %ld malformed, %ld not events, %ld too long)\n\n",
            r->events, r->ng, r->skipped[1] + r->skipped[2] + r->skipped[3] + r->skipped[4],
            r->skipped[1], r->skipped[2], r->skipped[3], r->skipped[4]);
-    printf("%-16s %-14s %-12s %7s %5s %5s  %s\n", "HOST", "POD", "PROGRAM", "EVENTS", "VIOL", "PROCS", "UCX LANES (endpoint events)  NCCL");
+    fprintf(out, "%-16s %-14s %-12s %7s %5s %5s  %s\n", "HOST", "POD", "PROGRAM", "EVENTS", "VIOL", "PROCS", "UCX LANES (endpoint events)  NCCL");
     for (i = 0; i < r->ng; i++) {
         const group_t *g = &r->g[i];
-        printf("%-16s %-14s %-12s %7ld %5ld %5ld ", g->host, g->pod[0] ? g->pod : "-", g->prog,
+        fprintf(out, "%-16s %-14s %-12s %7ld %5ld %5ld ", g->host, g->pod[0] ? g->pod : "-", g->prog,
                g->events, g->violations, g->processes);
-        for (k = 0; k < g->nlane; k++) printf(" %s x%ld", g->lane[k], g->lane_n[k]);
-        printf("%s%s\n", g->nccl_net[0] ? "  net " : "", g->nccl_net);
+        for (k = 0; k < g->nlane; k++) fprintf(out, " %s x%ld", g->lane[k], g->lane_n[k]);
+        fprintf(out, "%s%s\n", g->nccl_net[0] ? "  net " : "", g->nccl_net);
     }
-    printf("\nviolations by rule:\n");
+    fprintf(out, "\nviolations by rule:\n");
     for (k = 0; k < r->nrules; k++) {
-        printf("  %-28s %6ld  hosts:", r->rules[k].rule, r->rules[k].count);
-        for (o = 0; o < r->rules[k].nhosts; o++) printf(" %s", r->rules[k].hosts[o]);
-        printf("  e.g. %s\n", r->rules[k].example);
+        fprintf(out, "  %-28s %6ld  hosts:", r->rules[k].rule, r->rules[k].count);
+        for (o = 0; o < r->rules[k].nhosts; o++) fprintf(out, " %s", r->rules[k].hosts[o]);
+        if (r->rules[k].more_hosts) fprintf(out, " …");
+        fprintf(out, "  e.g. %s\n", r->rules[k].example);
     }
-    if (r->nrules == 0) printf("  none\n");
-    printf("\noutliers:\n");
+    if (r->nrules == 0) fprintf(out, "  none\n");
+    fprintf(out, "\noutliers:\n");
     k = 0;
     for (o = 0; o < 3; o++) {
-        int n = hosts_with(r, outliers[o].fn, 1, with, sizeof(with));
-        int m = hosts_with(r, outliers[o].fn, 0, without, sizeof(without));
+        int n = hosts_with(r, outliers[o].fn, 1, with, lcap);
+        int m = hosts_with(r, outliers[o].fn, 0, without, lcap);
         if (n > 0 && m > 0) {
-            printf("  %-15s %s on %s only (not on %s)\n", outliers[o].name, outliers[o].what, with, without);
+            fprintf(out, "  %-15s %s on %s only (not on %s)\n", outliers[o].name, outliers[o].what, with, without);
             k++;
         } else if (n > 0 && o == 0) {
-            printf("  %-15s %s on %s\n", outliers[o].name, outliers[o].what, with);
+            fprintf(out, "  %-15s %s on %s\n", outliers[o].name, outliers[o].what, with);
             k++;
         }
     }
-    if (device_skew(r, with, sizeof(with), without, sizeof(without)) > 0) {
-        printf("  %-15s one network device for every process on %s (others spread: %s)\n", "device_skew", with, without);
+    if (device_skew(r, with, lcap, without, lcap) > 0) {
+        fprintf(out, "  %-15s one network device for every process on %s (others spread: %s)\n", "device_skew", with, without);
         k++;
     }
-    if (k == 0) printf("  none\n");
+    if (k == 0) fprintf(out, "  none\n");
+    if (r->dup_paths > 0) fprintf(out, "\n%ld links to files or folders already read were skipped\n", r->dup_paths);
+    free(with);
+    free(without);
 }
 
-static void print_json(const report_t *r)
+/* Builds the whole object in BUF; sb.truncated tells the caller to grow it. */
+static void build_json(const report_t *r, fg_sbuf_t *sbp, char *with, char *without, size_t lcap)
 {
-    size_t    cap = 4096 + r->ng * 4096 + 64 * 2048;
-    char     *buf = malloc(cap), with[2048], without[2048];
-    fg_sbuf_t sb;
+    fg_sbuf_t sb = *sbp;
     size_t    i;
     int       k, o, first;
 
-    if (buf == NULL) return;
-    fg_sb_init(&sb, buf, cap);
     fg_sb_printf(&sb, "{\"events\":%ld,\"lines\":%ld,\"skipped\":{\"no_json\":%ld,\"malformed\":%ld,"
-                      "\"not_event\":%ld,\"too_long\":%ld},\"groups\":[",
-                 r->events, r->lines, r->skipped[1], r->skipped[2], r->skipped[3], r->skipped[4]);
+                      "\"not_event\":%ld,\"too_long\":%ld},\"duplicate_paths\":%ld,\"groups\":[",
+                 r->events, r->lines, r->skipped[1], r->skipped[2], r->skipped[3], r->skipped[4], r->dup_paths);
     for (i = 0; i < r->ng; i++) {
         const group_t *g = &r->g[i];
         first = 1;
@@ -401,13 +485,15 @@ static void print_json(const report_t *r)
             if (o) fg_sb_putc(&sb, ',');
             fg_json_str(&sb, r->rules[k].hosts[o]);
         }
-        fg_sb_puts(&sb, "]}");
+        fg_sb_putc(&sb, ']');
+        if (r->rules[k].more_hosts) fg_json_kv_bool(&sb, &first, "more_hosts", 1);
+        fg_sb_putc(&sb, '}');
     }
     fg_sb_puts(&sb, "],\"outliers\":[");
     k = 0;
     for (o = 0; o < 3; o++) {
-        int n = hosts_with(r, outliers[o].fn, 1, with, sizeof(with));
-        int m = hosts_with(r, outliers[o].fn, 0, without, sizeof(without));
+        int n = hosts_with(r, outliers[o].fn, 1, with, lcap);
+        int m = hosts_with(r, outliers[o].fn, 0, without, lcap);
         if (n > 0 && (m > 0 || o == 0)) {
             first = 1;
             fg_sb_puts(&sb, k++ ? ",{" : "{");
@@ -417,7 +503,7 @@ static void print_json(const report_t *r)
             fg_sb_putc(&sb, '}');
         }
     }
-    if (device_skew(r, with, sizeof(with), without, sizeof(without)) > 0) {
+    if (device_skew(r, with, lcap, without, lcap) > 0) {
         first = 1;
         fg_sb_puts(&sb, k++ ? ",{" : "{");
         fg_json_kv_str(&sb, &first, "kind", "device_skew");
@@ -426,29 +512,125 @@ static void print_json(const report_t *r)
         fg_sb_putc(&sb, '}');
     }
     fg_sb_puts(&sb, "]}");
-    puts(buf);
+    *sbp = sb;
+}
+
+/* Never cut: the buffer grows until the whole object fits. */
+static void print_json(const report_t *r, FILE *out)
+{
+    size_t    cap = 65536 + r->ng * 4096 + (size_t)r->nrules * 4096, lcap = list_cap(r);
+    char     *with = malloc(lcap), *without = malloc(lcap), *buf = NULL;
+    fg_sbuf_t sb;
+
+    for (;;) {
+        char *nb = realloc(buf, cap);
+        if (nb == NULL || with == NULL || without == NULL) {
+            fprintf(stderr, "fabguard report: out of memory for the JSON output\n");
+            break;
+        }
+        buf = nb;
+        fg_sb_init(&sb, buf, cap);
+        build_json(r, &sb, with, without, lcap);
+        if (!sb.truncated) {
+            fputs(buf, out);
+            fputc('\n', out);
+            break;
+        }
+        cap *= 2;
+    }
     free(buf);
+    free(with);
+    free(without);
+}
+
+/* --output FILE: written beside FILE under a hidden temporary name, then
+ * renamed over it, so a reader (node_exporter's textfile collector) sees the
+ * old file or the new one, never half of one. */
+static FILE *open_output(const char *path, char *tmp, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    int         fd;
+    FILE       *f;
+
+    if (slash != NULL) {
+        if (snprintf(tmp, cap, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1) >= (int)cap) return NULL;
+    } else if (snprintf(tmp, cap, ".%s.XXXXXX", path) >= (int)cap) {
+        return NULL;
+    }
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) return NULL;
+    if (fchmod(fd, 0644) < 0 || (f = fdopen(fd, "w")) == NULL) {
+        close(fd);
+        unlink(tmp);
+        return NULL;
+    }
+    return f;
+}
+
+static int close_output(FILE *f, const char *tmp, const char *path)
+{
+    int bad = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return cli_usage_error("report", "--output %s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+static void report_free(report_t *r)
+{
+    size_t i;
+    for (i = 0; i < r->ng; i++) free(r->g[i].rv);
+    free(r->g);
+    free(r->slots);
+    free(r->rules);
+    free(r->seen.dev);
+    free(r->seen.ino);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: fabguard report [--json | --prometheus [--max-label-values N]] [--output FILE] PATH|- …\n"
+               "Aggregates fabguard event logs (files, folders recursively, - for stdin;\n"
+               "lines may carry a prefix such as kubectl logs --prefix) into one table:\n"
+               "per host/pod/program what was used, violations by rule, and outliers.\n"
+               "Files and folders reached again through links are read once.\n"
+               "--prometheus   the same counts in Prometheus' text format (fabguard_* metrics);\n"
+               "               at most N values per label (default 20), the rest as \"other\"\n"
+               "--output FILE  write FILE atomically (temporary file + rename), e.g. into\n"
+               "               node_exporter's --collector.textfile.directory as fabguard.prom\n"
+               "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
-    report_t r;
-    int      json = 0, i, npaths = 0;
-    long     violations = 0;
+    report_t    r;
+    int         fmt = 0, i, npaths = 0, max_values = 20, rc;
+    long        violations = 0;
+    const char *output = NULL;
+    char        tmp[4200], *end;
+    FILE       *out = stdout;
 
     memset(&r, 0, sizeof(r));
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: fabguard report [--json] PATH|- …\n"
-                   "Aggregates fabguard event logs (files, folders recursively, - for stdin;\n"
-                   "lines may carry a prefix such as kubectl logs --prefix) into one table:\n"
-                   "per host/pod/program what was used, violations by rule, and outliers.\n"
-                   "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
+            usage(stdout);
             return FG_EXIT_OK;
         } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
+            fmt = 1;
+        } else if (!strcmp(argv[i], "--prometheus")) {
+            fmt = 2;
+        } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
+            output = argv[++i];
+        } else if (!strcmp(argv[i], "--max-label-values") && i + 1 < argc) {
+            max_values = (int)strtol(argv[++i], &end, 10);
+            if (*end != '\0' || max_values < 2 || max_values > 10000) {
+                return cli_usage_error("report", "--max-label-values %s: expected a number from 2 to 10000", argv[i]);
+            }
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return cli_usage_error("report", "unknown option '%s'", argv[i]);
+            usage(stderr);
+            return cli_usage_error("report", "unknown or incomplete option '%s'", argv[i]);
         } else {
             npaths++;
         }
@@ -457,12 +639,20 @@ int cmd_report(int argc, char **argv)
         return cli_usage_error("report", "no input (give files, folders or - for stdin)");
     }
     for (i = 1; i < argc; i++) {
-        if (argv[i][0] != '-' || argv[i][1] == '\0') read_path(&r, argv[i], 0);
+        if (!strcmp(argv[i], "--output") || !strcmp(argv[i], "--max-label-values")) i++;
+        else if (argv[i][0] != '-' || argv[i][1] == '\0') read_path(&r, argv[i], 0);
     }
-    if (json) print_json(&r); else print_human(&r);
+    if (output != NULL && (out = open_output(output, tmp, sizeof(tmp))) == NULL) {
+        report_free(&r);
+        return cli_usage_error("report", "--output %s: cannot create a temporary file beside it: %s", output, strerror(errno));
+    }
+    if (fmt == 1) print_json(&r, out);
+    else if (fmt == 2) report_prometheus(&r, out, max_values);
+    else print_human(&r, out);
     for (i = 0; i < r.nrules; i++) violations += r.rules[i].count;
-    free(r.g);
-    free(r.slots);
+    report_free(&r);
+    if (output != NULL && (rc = close_output(out, tmp, output)) != 0) return rc;
+    if (output == NULL && fflush(stdout) != 0) return cli_usage_error("report", "writing the output: %s", strerror(errno));
     if (r.errors) return FG_EXIT_USAGE;
     return violations ? FG_EXIT_VIOLATION : FG_EXIT_OK;
 }

@@ -29,7 +29,7 @@ expect_contains "outlier: management NIC host named" "$out" "management_nic"
 expect_contains "outlier: tcp only on node-b" "$out" "UCX lanes over tcp on node-b"
 expect_contains "skipped lines counted by reason" "$out" "1 without JSON, 1 malformed, 1 not events"
 j=$("$CLI" report --json "$E")
-expect_eq "--json parses with the documented keys" "$(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(d))')" "['events', 'groups', 'lines', 'outliers', 'rules', 'skipped']"
+expect_eq "--json parses with the documented keys" "$(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(d))')" "['duplicate_paths', 'events', 'groups', 'lines', 'outliers', 'rules', 'skipped']"
 expect_contains "--json outlier kinds" "$(echo "$j" | python3 -c 'import json,sys; print([o["kind"] for o in json.load(sys.stdin)["outliers"]])')" "tcp_some_hosts"
 out=$(cat "$E"/a/*.jsonl | "$CLI" report -); rc=$?
 expect_eq "stdin, clean hosts only: exit 0" "$rc" "0"
@@ -75,3 +75,36 @@ if is_root && command -v unshare >/dev/null; then
 else
     skip "device skew across hosts" "needs root for unshare -u"
 fi
+
+# Links (issue 13 item 19): the node layout /var/log/containers/*.log ->
+# /var/log/pods/…, and links back to a folder, are read once and finish.
+L=$TMP/links; mkdir -p "$L/pods/p1" "$L/containers"
+cp "$(ls "$E"/b/*.jsonl | head -1)" "$L/pods/p1/w.jsonl"
+ln -s ../pods/p1/w.jsonl "$L/containers/w.log"
+ln -s . "$L/pods/self1"; ln -s . "$L/pods/self2"; ln -s .. "$L/pods/p1/up"
+want=$("$CLI" report --json "$L/pods/p1/w.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])')
+j=$(timeout 60 "$CLI" report --json "$L" 2>"$TMP/links.err"); rc=$?
+expect_eq "links: self-links and cycles finish (exit 1: the file has violations)" "$rc" "1"
+expect_eq "links: each event counted once through containers/ and pods/" \
+    "$(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["events"], d["duplicate_paths"] >= 3)' 2>&1)" "$want True"
+expect_eq "links: nothing reported as an error" "$(head -c 300 "$TMP/links.err")" ""
+out=$(timeout 60 "$CLI" report "$L" 2>/dev/null)
+expect_contains "links: the table says what was skipped" "$out" "links to files or folders already read were skipped"
+
+# --json is never cut (issue 13 item 20): 80 hosts, each with 24 lane kinds
+# whose device names are all escapes, far beyond any fixed buffer.
+python3 - "$TMP/big.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for h in range(80):
+        lanes = [{"transport": "rc_mlx5", "device": "\u0001" * 50 + str(k)} for k in range(24)]
+        for rule in range(3):
+            f.write(json.dumps({"ts": "2026-11-24T06:50:21.123Z", "host": "node-%03d" % h, "pid": h, "prog": "w",
+                                "lib": "ucx", "event": "endpoint", "verdict": "violation",
+                                "rule": "ucx.rule_%d_" % rule + "\u0002" * 40,
+                                "detail": "\u0003" * 250, "lanes": lanes}) + "\n")
+PY
+j=$("$CLI" report --json "$TMP/big.jsonl"); rc=$?
+expect_eq "big --json: exit 1 (violations)" "$rc" "1"
+expect_eq "big --json: valid JSON, every group and rule kept ($(printf %s "$j" | wc -c) bytes)" \
+    "$(printf '%s' "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["groups"]), len(d["rules"]), sum(r["count"] for r in d["rules"]), len(d["groups"][0]["ucx_lanes"]))' 2>&1 | tail -1)" "80 3 240 24"

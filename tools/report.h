@@ -1,0 +1,65 @@
+/* The tallies of `fabguard report`, shared by its table/JSON printer
+ * (cmd_report.c) and its Prometheus writer (report_prom.c). */
+#ifndef FG_TOOLS_REPORT_H
+#define FG_TOOLS_REPORT_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#define MAX_LANE_KINDS 24
+#define MAX_RULE_HOSTS 8
+
+/* Violations of one rule inside one host/pod/program group. */
+typedef struct {
+    int  rule;   /* index into report_t.rules */
+    long n;
+} rule_count_t;
+
+typedef struct {
+    char key[300], host[128], pod[96], prog[128];
+    long events, violations, endpoints, comms, processes;
+    char lane[MAX_LANE_KINDS][100];
+    long lane_n[MAX_LANE_KINDS];
+    int  nlane;
+    char nccl_net[64];
+    int  tcp, mgmt, gdr_off;
+    rule_count_t *rv;
+    int           nrv, rvcap;
+} group_t;
+
+typedef struct {
+    char rule[64], example[256];
+    long count;
+    char hosts[MAX_RULE_HOSTS][128];
+    int  nhosts;
+    int  more_hosts;   /* hosts beyond MAX_RULE_HOSTS were seen */
+} rule_t;
+
+/* (st_dev, st_ino) of every file and folder read: open addressing. */
+typedef struct {
+    dev_t  *dev;
+    ino_t  *ino;
+    size_t  n, cap;
+} idset_t;
+
+enum { V_OK, V_VIOLATION, V_INFO, V_COUNT };
+
+typedef struct {
+    group_t *g;
+    size_t   ng, cap;     /* open addressing: cap is a power of two */
+    size_t  *slots;
+    rule_t  *rules;
+    int      nrules, rcap;
+    long     events, lines, skipped[5];
+    long     procs_checked, procs_not_checked;
+    long     ep_verdict[V_COUNT], comm_verdict[V_COUNT];
+    long     dup_paths;   /* links to a file or folder already read */
+    idset_t  seen;
+    int      errors;
+} report_t;
+
+/* Writes the Prometheus text exposition format; at most max_values distinct
+ * values per label (the rest folded into "other"). 0, or -1 on a write error. */
+int report_prometheus(const report_t *r, FILE *out, int max_values);
+
+#endif
