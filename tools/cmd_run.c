@@ -1,6 +1,7 @@
 /* fabguard run [--policy F] [--mode M] -- CMD…: run CMD with the shim
- * preloaded. The policy is validated first, so a typo is reported here
- * rather than inside every process of the job. */
+ * preloaded. The policy is validated first with the shim's own checks
+ * (cli_policy_load: file, FABGUARD_* values and unknown FABGUARD_* names), so
+ * a typo is reported here rather than inside every process of the job. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "fabguard/policy.h"
 #include "cli.h"
+#include "policy_opt.h"
 
 static void usage(FILE *out)
 {
@@ -17,11 +19,6 @@ static void usage(FILE *out)
             "usage: fabguard run [--policy FILE] [--mode off|log|warn|enforce] [--log PATH] -- CMD [ARG…]\n"
             "Runs CMD with libfabguard.so in LD_PRELOAD (found next to this binary,\n"
             "in ../lib, or at $FABGUARD_LIB). Exit status is CMD's own.\n");
-}
-
-static const char *getenv_plain(const char *name)
-{
-    return getenv(name);
 }
 
 static int join(char *out, size_t cap, const char *a, const char *b)
@@ -74,10 +71,9 @@ static int set_preload(const char *shim)
 int cmd_run(int argc, char **argv)
 {
     const char *policy = NULL, *mode = NULL, *logp = NULL;
-    char        shim[PATH_MAX], msg[1024];
+    char        shim[PATH_MAX];
     fg_policy_t pol;
-    fg_error_t  err;
-    int         i;
+    int         i, rc;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
@@ -86,8 +82,8 @@ int cmd_run(int argc, char **argv)
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return FG_EXIT_OK;
-        } else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
-            policy = argv[++i];
+        } else if (cli_policy_opt(argc, argv, &i, &policy) > 0) {
+            continue;
         } else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
             mode = argv[++i];
         } else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
@@ -108,9 +104,8 @@ int cmd_run(int argc, char **argv)
         (logp && setenv("FABGUARD_LOG", logp, 1) != 0)) {
         return cli_usage_error("run", "cannot set the environment: %s", strerror(errno));
     }
-    if (fg_policy_load(&pol, NULL, getenv_plain, &err) < 0) {
-        fg_error_format(&err, msg, sizeof(msg));
-        return cli_usage_error("run", "%s", msg);
+    if ((rc = cli_policy_load("run", NULL, &pol)) != 0) {
+        return rc;
     }
     fg_policy_free(&pol);
     if (find_shim(shim, sizeof(shim)) < 0) {

@@ -69,3 +69,13 @@ msg=$("$CLI" run -- /nonexistent/cmd 2>&1); expect_eq "run: missing command exit
 "$CLI" run 2>/dev/null; expect_eq "run: no command exit 2" "$?" "2"
 out=$(UCX_TLS=tcp "$CLI" run --mode warn -- "$PROGS/ucx_ep" -n 1 2>&1)
 expect_contains "run: a UCX program is checked" "$out" "fabguard: VIOLATION ucx endpoint"
+# run checks FABGUARD_* names as the shim does (issue 13 item 22): a name the
+# shim would refuse inside the job is refused before the job starts.
+msg=$(FABGUARD_MODEE=enforce "$CLI" run -- sh -c 'echo started' 2>&1); rc=$?
+expect_eq "run: unknown FABGUARD_ name refused before running (exit 2)" "$rc" "2"
+expect_contains "run: unknown FABGUARD_ name named, with did-you-mean" "$msg" "unknown variable FABGUARD_MODEE (did you mean FABGUARD_MODE?)"
+expect_not_contains "run: the command did not start" "$msg" "started"
+shim_msg=$(FABGUARD_MODEE=enforce FABGUARD_LOG=stderr LD_PRELOAD=$(preload_of "$SHIM") "$PROGS/ucx_ep" -n 1 2>&1)
+expect_contains "run: the shim refuses the same name" "$shim_msg" "FABGUARD_MODEE"
+out=$("$CLI" run --policy="$TMP/p.ini" -- sh -c 'echo "$FABGUARD_POLICY"')
+expect_eq "run: --policy=FILE form" "$out" "$TMP/p.ini"
