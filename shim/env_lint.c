@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 int fg_nccl_list_selects(const char *spec, const char *name, int port)
 {
@@ -338,6 +339,7 @@ static void lint_typos(char *const *envp, fg_checks_t *out)
         "NCCL_IB_HCA", "NCCL_SOCKET_IFNAME", "NCCL_IB_DISABLE", "NCCL_NET_GDR_LEVEL", "NCCL_P2P_LEVEL",
         "NCCL_IB_GID_INDEX", "NCCL_DEBUG", "NCCL_DEBUG_SUBSYS", "NCCL_DEBUG_FILE", "UCX_LOG_LEVEL",
         "NCCL_NET", "NCCL_NET_PLUGIN", "UCX_MEMTYPE_CACHE", "NCCL_SHM_DISABLE", "NCCL_P2P_DISABLE",
+        "NIXL_UCX_DEEPBIND", "NCCL_CONF_FILE", "UCX_PROTO_ENABLE",
     };
     size_t i, k;
 
@@ -361,6 +363,39 @@ static void lint_typos(char *const *envp, fg_checks_t *out)
     }
 }
 
+/* Variables that changed since the seed: NIXL >= 1.4's deep-bound UCX, NCCL's
+ * network choice and plugin, UCX's protocol v2 switch. */
+static void lint_newer(char *const *envp, fg_checks_t *out)
+{
+    const char *v;
+    int         b;
+
+    v = env_get(envp, "NIXL_UCX_DEEPBIND");
+    if (v == NULL) fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "unset (NIXL loads UCX into the global scope)");
+    else if (!is_bool(v, &b)) fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_WARN, "use 1 or 0", "'%s' is not a boolean", v);
+    else fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, b ? "check that `fabguard report` counts these processes as checked" : "",
+                       "'%s'%s", v, b ? ": NIXL loads its UCX with RTLD_DEEPBIND (its own symbol scope)" : "");
+
+    v = env_get(envp, "NCCL_NET");
+    if (v == NULL) fg_checks_add(out, "NCCL_NET", FG_CHECK_OK, "", "unset (IB when usable, else Socket, or a plugin's network)");
+    else if (!strcasecmp(v, "IB") || !strcasecmp(v, "Socket")) fg_checks_add(out, "NCCL_NET", FG_CHECK_OK, "", "'%s'", v);
+    else fg_checks_add(out, "NCCL_NET", FG_CHECK_OK, "", "'%s': a plugin's network (NCCL fails init if no plugin provides it)", v);
+
+    v = env_get(envp, "NCCL_NET_PLUGIN");
+    if (v == NULL) fg_checks_add(out, "NCCL_NET_PLUGIN", FG_CHECK_OK, "", "unset (NCCL tries libnccl-net.so)");
+    else if (!strcasecmp(v, "none")) fg_checks_add(out, "NCCL_NET_PLUGIN", FG_CHECK_OK, "", "none: external network plugins disabled");
+    else if (strchr(v, '/') != NULL && access(v, R_OK) != 0)
+        fg_checks_add(out, "NCCL_NET_PLUGIN", FG_CHECK_FAIL, "point it at the plugin library (or its suffix, e.g. ofi for libnccl-net-ofi.so)",
+                      "'%s' does not exist: NCCL falls back to its internal IB/Socket", v);
+    else fg_checks_add(out, "NCCL_NET_PLUGIN", FG_CHECK_OK, "", "'%s'%s", v, strchr(v, '/') ? "" : " (NCCL loads libnccl-net-<name>.so)");
+
+    v = env_get(envp, "UCX_PROTO_ENABLE");
+    if (v == NULL) fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_OK, "", "unset (UCX's default protocol selection)");
+    else if (!is_bool(v, &b) && strcasecmp(v, "try") && strcasecmp(v, "auto"))
+        fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_FAIL, "use y or n", "'%s' is not a UCX boolean", v);
+    else fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_OK, "", "'%s'", v);
+}
+
 void fg_env_checks(const fg_node_t *n, char *const *envp, fg_checks_t *out)
 {
     lint_ucx_tls(n, env_get(envp, "UCX_TLS"), out);
@@ -369,5 +404,6 @@ void fg_env_checks(const fg_node_t *n, char *const *envp, fg_checks_t *out)
     lint_nccl_lists(n, envp, out);
     lint_levels(envp, out);
     lint_gid(n, envp, out);
+    lint_newer(envp, out);
     lint_typos(envp, out);
 }

@@ -101,4 +101,37 @@ void fg_env_checks(const fg_node_t *node, char *const *envp, fg_checks_t *out);
  * "name[:port]", prefix match otherwise. 1 when `name`/`port` is selected. */
 int fg_nccl_list_selects(const char *spec, const char *name, int port);
 
+/* The check named NAME, or NULL. */
+fg_check_t *fg_checks_find(fg_checks_t *c, const char *name);
+/* Replaces the check named NAME (status, hint, detail), or adds it. */
+void fg_checks_set(fg_checks_t *c, const char *name, fg_check_status_t st,
+                   const char *hint, const char *fmt, ...) FG_PRINTF(5, 6);
+
+/* One policy for every judge (issue 16): what the shim would refuse, said
+ * before the job starts. `env`: the variables against the policy's rules
+ * (ucx.forbid_transports vs UCX_TLS, ucx.allow_devices vs UCX_NET_DEVICES,
+ * *.gpu_direct_rdma vs UCX_IB_GPU_DIRECT_RDMA / NCCL_NET_GDR_LEVEL and the
+ * node's peermem, nccl.require_net vs NCCL_NET / NCCL_IB_DISABLE,
+ * nccl.allow_hcas vs NCCL_IB_HCA, nccl.forbid_transports NET/Socket vs a
+ * node without usable RDMA). A check the policy decides names the rule in
+ * its detail ("policy ucx.forbid_transports=tcp: …"). */
+void fg_env_policy_checks(const fg_node_t *node, const fg_policy_t *pol,
+                          char *const *envp, fg_checks_t *out);
+/* `node`: rdma_devices / port_state / peermem judged by the policy (a node
+ * without usable RDMA fails when tcp or NET/Socket is forbidden, warns when
+ * the policy allows them; missing peermem fails when GPUDirect RDMA is
+ * required, warns when it is not). */
+void fg_node_policy_checks(const fg_node_t *node, const fg_policy_t *pol,
+                           fg_checks_t *out);
+/* Whether the node has's usable RDMA (an HCA with an Active port). */
+int fg_node_usable_rdma(const fg_node_t *node);
+
+/* NCCL's configuration file syntax (NCCL src/misc/param.cc setEnvFile):
+ * a line starting with '#' is a comment, NAME=VALUE otherwise (no trimming:
+ * "NAME = V" sets "NAME " to " V"), lines without '=' are ignored. Calls
+ * cb for each setting; returns how many. */
+typedef void (*fg_nccl_conf_cb)(const char *name, const char *value,
+                                unsigned line, void *arg);
+int fg_nccl_conf_parse(const char *text, size_t len, fg_nccl_conf_cb cb, void *arg);
+
 #endif

@@ -12,7 +12,9 @@ statuses() {  # statuses CMD FIXTURE [ENV…] -> "name=status …" from --json
 node_is() { expect_eq "node $1${3:+ ($3)}" "$(statuses node "$1" ${3:-})" "$2"; }
 node_is ib8 "rdma_devices=ok port_state=ok roce_gid=skip peermem=ok gdrcopy=ok nvlink=skip gpu_nic_affinity=ok"
 node_is container_nodev "rdma_devices=fail port_state=ok roce_gid=skip peermem=ok gdrcopy=ok nvlink=skip gpu_nic_affinity=ok"
-node_is peermem_unregistered "rdma_devices=ok port_state=ok roce_gid=skip peermem=fail gdrcopy=ok nvlink=skip gpu_nic_affinity=ok"
+# the default policy allows host-staged transfers (gpu_direct_rdma=any): warn;
+# a policy that requires GPUDirect RDMA fails it (more below)
+node_is peermem_unregistered "rdma_devices=ok port_state=ok roce_gid=skip peermem=warn gdrcopy=ok nvlink=skip gpu_nic_affinity=ok"
 node_is tcp_vm "rdma_devices=fail port_state=skip roce_gid=skip peermem=skip gdrcopy=skip nvlink=skip gpu_nic_affinity=skip"
 node_is far_socket "rdma_devices=ok port_state=ok roce_gid=skip peermem=ok gdrcopy=ok nvlink=skip gpu_nic_affinity=fail"
 node_is roce "rdma_devices=ok port_state=ok roce_gid=ok peermem=ok gdrcopy=warn nvlink=skip gpu_nic_affinity=ok"
@@ -48,7 +50,9 @@ env_is "NIXL_PLUGIN_DIR missing" ib8 NIXL_PLUGIN_DIR fail NIXL_PLUGIN_DIR=$TMP/n
 mkdir -p "$TMP/plugins"; : > "$TMP/plugins/libplugin_UCX.so"
 env_is "NIXL_PLUGIN_DIR with the UCX plugin" ib8 NIXL_PLUGIN_DIR ok NIXL_PLUGIN_DIR=$TMP/plugins
 env_is "NCCL_IB_DISABLE=1 on an IB node" ib8 NCCL_IB_DISABLE fail NCCL_IB_DISABLE=1
-env_is "NCCL_IB_DISABLE=1 on a TCP VM" tcp_vm NCCL_IB_DISABLE ok NCCL_IB_DISABLE=1
+# the default policy forbids NET/Socket: NCCL_IB_DISABLE=1 means sockets anywhere
+env_is "NCCL_IB_DISABLE=1 on a TCP VM (default policy forbids NET/Socket)" tcp_vm NCCL_IB_DISABLE fail NCCL_IB_DISABLE=1
+env_is "NCCL_IB_DISABLE=1 on a TCP VM, NET/Socket allowed" tcp_vm NCCL_IB_DISABLE ok NCCL_IB_DISABLE=1 FABGUARD_NCCL_FORBID_TRANSPORTS=
 env_is "NCCL_IB_HCA=mlx5_1:1,mlx5_2:1" ib8 NCCL_IB_HCA ok NCCL_IB_HCA=mlx5_1:1,mlx5_2:1
 env_is "NCCL_IB_HCA=bnxt matches nothing" ib8 NCCL_IB_HCA fail NCCL_IB_HCA=bnxt
 env_is "NCCL_IB_HCA==mlx5 exact matches nothing" ib8 NCCL_IB_HCA fail 'NCCL_IB_HCA==mlx5'
@@ -89,3 +93,79 @@ if [ -n "$mgmt" ]; then
 fi
 "$CLI" node --root "$TMP/nonexistent" 2>/dev/null; expect_eq "node --root missing: exit 2" "$?" "2"
 "$CLI" env --bogus 2>/dev/null; expect_eq "env bad option: exit 2" "$?" "2"
+
+# One policy for every judge (issue 16): env and node judge with --policy
+# FILE, else $FABGUARD_POLICY, with FABGUARD_* overrides.
+cat > "$TMP/strict.ini" <<'INI'
+[ucx]
+forbid_transports = tcp
+allow_devices = mlx5_1*
+gpu_direct_rdma = require
+[nccl]
+require_net = IB
+allow_hcas = mlx5_0, mlx5_1
+gpu_direct_rdma = require
+INI
+printf '[ucx]\nforbid_transports =\n[nccl]\nforbid_transports =\n' > "$TMP/lax.ini"
+pcheck() {  # pcheck LABEL CMD FIXTURE CHECK WANT-STATUS WANT-DETAIL ENV…
+    local label=$1 cmd=$2 fx=$3 name=$4 want=$5 det=$6; shift 6
+    local j; j=$(env -i PATH="$PATH" "$@" "$CLI" "$cmd" --json --root "$FX/$fx")
+    expect_eq "policy: $label" "$(echo "$j" | python3 -c 'import json,sys; print([c["status"] for c in json.load(sys.stdin)["checks"] if c["name"]==sys.argv[1]])' "$name")" "['$want']"
+    [ -n "$det" ] && expect_contains "policy: $label (detail)" "$j" "$det"
+}
+S=FABGUARD_POLICY=$TMP/strict.ini
+pcheck "GDR require + UCX_IB_GPU_DIRECT_RDMA=no fails (was warn)" env ib8 UCX_IB_GPU_DIRECT_RDMA fail "policy ucx.gpu_direct_rdma=require" $S UCX_IB_GPU_DIRECT_RDMA=no
+pcheck "FABGUARD_UCX_GPU_DIRECT_RDMA=require overrides, no file" env ib8 UCX_IB_GPU_DIRECT_RDMA fail "policy ucx.gpu_direct_rdma=require" FABGUARD_UCX_GPU_DIRECT_RDMA=require UCX_IB_GPU_DIRECT_RDMA=no
+pcheck "GDR any + UCX_IB_GPU_DIRECT_RDMA=no stays warn" env ib8 UCX_IB_GPU_DIRECT_RDMA warn "" UCX_IB_GPU_DIRECT_RDMA=no
+pcheck "GDR require on a node whose peermem is not registered" env peermem_unregistered UCX_IB_GPU_DIRECT_RDMA fail "nvidia_peermem is loaded but not registered" $S
+pcheck "allow_devices=mlx5_1* vs UCX_NET_DEVICES=mlx5_0:1" env ib8 UCX_NET_DEVICES fail "policy ucx.allow_devices=mlx5_1*: 'mlx5_0:1' is not allowed" $S UCX_NET_DEVICES=mlx5_0:1
+pcheck "allow_devices=mlx5_1* vs UCX_NET_DEVICES=mlx5_1:1" env ib8 UCX_NET_DEVICES ok "" $S UCX_NET_DEVICES=mlx5_1:1
+pcheck "allow_devices vs UCX_NET_DEVICES unset on 8 HCAs" env ib8 UCX_NET_DEVICES warn "so UCX may pick mlx5_0:1" $S
+pcheck "forbid tcp vs UCX_TLS=rc,tcp" env ib8 UCX_TLS fail "'rc,tcp' lets UCX use tcp" $S UCX_TLS=rc,tcp
+pcheck "forbid ud* vs UCX_TLS=ib (alias expands)" env ib8 UCX_TLS fail "lets UCX use ud_verbs" FABGUARD_UCX_FORBID_TRANSPORTS='ud*' UCX_TLS=ib,cuda_copy
+pcheck "forbid tcp vs UCX_TLS=^tcp" env tcp_vm UCX_TLS ok "" 'UCX_TLS=^tcp'
+pcheck "forbid tcp vs UCX_TLS=^ud on a TCP VM: warn" env tcp_vm UCX_TLS warn "UCX will use tcp to other nodes" 'UCX_TLS=^ud'
+pcheck "forbid tcp, UCX_TLS unset on a TCP VM: warn" env tcp_vm UCX_TLS warn "UCX will use tcp to other nodes" $S
+pcheck "tcp allowed, UCX_TLS unset on a TCP VM: ok" env tcp_vm UCX_TLS ok "" FABGUARD_POLICY=$TMP/lax.ini
+pcheck "require_net=IB vs NCCL_IB_DISABLE=1" env ib8 NCCL_IB_DISABLE fail "policy nccl.require_net=IB: NCCL_IB_DISABLE=1" $S NCCL_IB_DISABLE=1
+pcheck "require_net=IB vs NCCL_NET=Socket" env ib8 NCCL_NET fail "NCCL will use Socket" $S NCCL_NET=Socket
+pcheck "require_net=IB, NCCL_NET=IB" env ib8 NCCL_NET ok "" $S NCCL_NET=IB
+pcheck "allow_hcas vs NCCL_IB_HCA=mlx5_2" env ib8 NCCL_IB_HCA fail "policy nccl.allow_hcas=mlx5_0, mlx5_1: 'mlx5_2' is not allowed" $S NCCL_IB_HCA=mlx5_2
+pcheck "allow_hcas vs NCCL_IB_HCA=mlx5_1:1" env ib8 NCCL_IB_HCA ok "" $S NCCL_IB_HCA=mlx5_1:1
+pcheck "allow_hcas vs NCCL_IB_HCA=^mlx5_0 (leaves mlx5_2…)" env ib8 NCCL_IB_HCA fail "selects mlx5_2" $S 'NCCL_IB_HCA=^mlx5_0'
+pcheck "nccl GDR require vs NCCL_NET_GDR_LEVEL=LOC" env ib8 NCCL_NET_GDR_LEVEL fail "policy nccl.gpu_direct_rdma=require" $S NCCL_NET_GDR_LEVEL=LOC
+pcheck "forbid NET/Socket on a node without RDMA: NCCL_NET warns" env tcp_vm NCCL_NET warn "NCCL will use NET/Socket between nodes"
+pcheck "node: peermem fails when GDR is required" node peermem_unregistered peermem fail "(policy ucx.gpu_direct_rdma=require)" $S
+pcheck "node: no RDMA fails, naming the rule" node tcp_vm rdma_devices fail "(policy ucx.forbid_transports=tcp forbids it)"
+pcheck "node: no RDMA warns when the policy allows tcp and NET/Socket" node tcp_vm rdma_devices warn "" FABGUARD_POLICY=$TMP/lax.ini
+j=$(env -i PATH="$PATH" FABGUARD_POLICY=$TMP/lax.ini UCX_IB_GPU_DIRECT_RDMA=no "$CLI" env --json --root "$FX/ib8" --policy "$TMP/strict.ini")
+expect_contains "policy: --policy FILE beats FABGUARD_POLICY" "$j" '"name":"UCX_IB_GPU_DIRECT_RDMA","status":"fail"'
+# the management NIC as the shim sees it: management_ifaces names one
+pcheck "management_ifaces=ib0 makes UCX_NET_DEVICES=ib0 the management NIC" env ib8 UCX_NET_DEVICES fail "is the management NIC" FABGUARD_MANAGEMENT_IFACES=ib0 UCX_NET_DEVICES=ib0
+msg=$(env -i PATH="$PATH" "$CLI" env --policy "$TMP/missing.ini" 2>&1); rc=$?
+expect_eq "policy: a missing --policy file exits 2" "$rc" "2"
+expect_contains "policy: a missing --policy file named" "$msg" "missing.ini"
+msg=$(env -i PATH="$PATH" FABGUARD_MODEE=warn "$CLI" node 2>&1); rc=$?
+expect_eq "policy: node refuses an unknown FABGUARD_ name like the shim" "$rc $msg" "2 fabguard node: environment: unknown variable FABGUARD_MODEE (did you mean FABGUARD_MODE?)"
+
+# NCCL's own configuration files (NCCL src/misc/param.cc): NCCL_CONF_FILE,
+# else ~/.nccl.conf, then /etc/nccl.conf; the environment wins, then the
+# first file that sets a name.
+mkdir -p "$FX/ib8/etc"
+printf '# cluster-wide\nNCCL_IB_DISABLE=1\nNCCL_DEBUG=WARN\n' > "$FX/ib8/etc/nccl.conf"
+pcheck "/etc/nccl.conf NCCL_IB_DISABLE=1 counts" env ib8 NCCL_IB_DISABLE fail "(from /etc/nccl.conf:2)"
+pcheck "the environment beats /etc/nccl.conf" env ib8 NCCL_IB_DISABLE ok "" NCCL_IB_DISABLE=0
+pcheck "NCCL_CONF_FILE read first" env ib8 NCCL_CONF_FILE ok "read /etc/nccl.conf" 
+printf 'NCCL_IB_DISABLE=0\n' > "$FX/ib8/etc/user.conf"
+pcheck "NCCL_CONF_FILE beats /etc/nccl.conf" env ib8 NCCL_IB_DISABLE ok "(from /etc/user.conf:1)" NCCL_CONF_FILE=/etc/user.conf
+printf 'NCCL_IB_DISABLE = 1\n' > "$FX/ib8/etc/user.conf"
+pcheck "blanks around = in a conf file: NCCL ignores the line" env ib8 NCCL_CONF_FILE warn "has blanks around '='" NCCL_CONF_FILE=/etc/user.conf
+pcheck "NCCL_CONF_FILE missing" env ib8 NCCL_CONF_FILE warn "cannot be read" NCCL_CONF_FILE=/etc/none.conf
+rm -f "$FX/ib8/etc/nccl.conf" "$FX/ib8/etc/user.conf"
+# variables that changed since the seed
+pcheck "NIXL_UCX_DEEPBIND=1 known" env ib8 NIXL_UCX_DEEPBIND ok "RTLD_DEEPBIND" NIXL_UCX_DEEPBIND=1
+pcheck "NIXL_UCX_DEEPBIND=maybe" env ib8 NIXL_UCX_DEEPBIND warn "" NIXL_UCX_DEEPBIND=maybe
+pcheck "NCCL_NET_PLUGIN path missing" env ib8 NCCL_NET_PLUGIN fail "does not exist" NCCL_NET_PLUGIN=/none/libnccl-net.so
+pcheck "UCX_PROTO_ENABLE=y" env ib8 UCX_PROTO_ENABLE ok "" UCX_PROTO_ENABLE=y
+pcheck "UCX_PROTO_ENABLE=fast" env ib8 UCX_PROTO_ENABLE fail "not a UCX boolean" UCX_PROTO_ENABLE=fast
+pcheck "typo UCX_PROTO_ENABL" env ib8 UCX_PROTO_ENABL warn "did you mean UCX_PROTO_ENABLE" UCX_PROTO_ENABL=y
