@@ -164,10 +164,32 @@ static void policy_text(const fg_policy_t *pol, fg_key_t key, char *buf, size_t 
     fg_policy_value_text(pol, key, buf, cap);
 }
 
+/* UCX_TLS names nothing but tcp (after aliases). */
+static int tls_only_tcp(const char *v)
+{
+    char buf[512], *tok, *save = NULL;
+    int  k, only = 1;
+
+    if (v[0] == '^') return 0;
+    fg_strlcpy(buf, v, sizeof(buf));
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const char *const *tl = tls_expand(tok + strspn(tok, " "));
+        for (k = 0; tl[k]; k++) only &= strcmp(tl[k], "tcp") == 0;
+    }
+    return only;
+}
+
 static void judge_ucx_tls(const fg_node_t *n, const fg_policy_t *pol, const char *v, fg_checks_t *out)
 {
-    char hit[64], forbid[256];
+    char        hit[64], forbid[256];
+    fg_check_t *c;
 
+    if (!fg_list_match(&pol->ucx.forbid_transports, "tcp") && v != NULL && tls_only_tcp(v) &&
+        (c = fg_checks_find(out, "UCX_TLS")) != NULL && c->status == FG_CHECK_FAIL) {
+        /* slow, but what the policy allows: the shim lets it run too */
+        c->status = FG_CHECK_WARN;
+        detail_append(c, " (the policy allows tcp)");
+    }
     if (fg_list_empty(&pol->ucx.forbid_transports)) return;
     policy_text(pol, FG_KEY_UCX_FORBID_TRANSPORTS, forbid, sizeof(forbid));
     if (v != NULL && v[0] != '^' && strcmp(v, "all") != 0) {
@@ -333,8 +355,49 @@ static void judge_nccl_hca(const fg_node_t *n, const fg_policy_t *pol, const cha
     }
 }
 
+/* Whether UCX_TLS lets UCX use transport TL (unset and "all": yes). */
+static int tls_allows(const char *v, const char *tl)
+{
+    char buf[512], *tok, *save = NULL;
+    int  neg, k, named = 0;
+
+    if (v == NULL || strcmp(v, "all") == 0) return 1;
+    neg = v[0] == '^';
+    fg_strlcpy(buf, v + neg, sizeof(buf));
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const char *const *x = tls_expand(tok + strspn(tok, " "));
+        for (k = 0; x[k]; k++) named |= strcmp(x[k], tl) == 0;
+    }
+    return neg ? !named : named;
+}
+
+/* fabguard.management_ifaces as the shim applies it: a tcp lane on a
+ * management interface is a violation whatever the transport rules say. */
+static void judge_mgmt(const fg_node_t *n, char *const *envp, fg_checks_t *out)
+{
+    const char *tls = env_get(envp, "UCX_TLS"), *dev = env_get(envp, "UCX_NET_DEVICES");
+    size_t      i;
+
+    if (!tls_allows(tls, "tcp") || (dev != NULL && strcmp(dev, "all") != 0)) return;   /* a named device: lint checked it */
+    for (i = 0; i < n->mgmt.n; i++) {
+        const char *nic = n->mgmt.name[i];
+        if (strchr(nic, ':') != NULL || !fg_ifset_contains(&n->ifaces, nic)) continue;   /* RoCE ports: rdma lint */
+        if (tls != NULL && tls[0] != '^' && strcmp(tls, "all") != 0) {
+            fg_checks_set(out, "UCX_NET_DEVICES", FG_CHECK_FAIL, "set UCX_NET_DEVICES to the data NIC or an HCA port",
+                          "policy fabguard.management_ifaces: %s, and UCX_TLS='%s' allows tcp: UCX will also use %s, "
+                          "the management NIC", dev ? dev : "unset", tls, nic);
+        } else if (!fg_node_usable_rdma(n)) {
+            fg_checks_set(out, "UCX_NET_DEVICES", FG_CHECK_WARN, "set UCX_NET_DEVICES to the data NIC or an HCA port",
+                          "policy fabguard.management_ifaces: %s and no usable RDMA: UCX may use tcp on %s, the management NIC",
+                          dev ? dev : "unset", nic);
+        }
+        return;
+    }
+}
+
 void fg_env_policy_checks(const fg_node_t *n, const fg_policy_t *pol, char *const *envp, fg_checks_t *out)
 {
+    judge_mgmt(n, envp, out);
     judge_ucx_tls(n, pol, env_get(envp, "UCX_TLS"), out);
     judge_ucx_devices(n, pol, env_get(envp, "UCX_NET_DEVICES"), out);
     judge_gdr(n, pol, envp, out);

@@ -169,3 +169,36 @@ pcheck "NCCL_NET_PLUGIN path missing" env ib8 NCCL_NET_PLUGIN fail "does not exi
 pcheck "UCX_PROTO_ENABLE=y" env ib8 UCX_PROTO_ENABLE ok "" UCX_PROTO_ENABLE=y
 pcheck "UCX_PROTO_ENABLE=fast" env ib8 UCX_PROTO_ENABLE fail "not a UCX boolean" UCX_PROTO_ENABLE=fast
 pcheck "typo UCX_PROTO_ENABL" env ib8 UCX_PROTO_ENABL warn "did you mean UCX_PROTO_ENABLE" UCX_PROTO_ENABL=y
+
+# The same scenario to the shim, env and explain (issue 16): real UCX over tcp
+# (ucx_info -e creates a context, a worker and an endpoint under the shim),
+# judged under two policies. The three must name the same rules.
+if command -v ucx_info >/dev/null; then
+    printf '[ucx]\nforbid_transports = tcp\n' > "$TMP/same1.ini"
+    printf '[fabguard]\nmanagement_ifaces = none0\n[ucx]\nforbid_transports =\n' > "$TMP/same2.ini"
+    for p in same1 same2; do
+        env UCX_TLS=tcp FABGUARD_POLICY="$TMP/$p.ini" FABGUARD_LOG="$TMP/$p.jsonl" LD_PRELOAD="$(preload_of "$SHIM")" \
+            ucx_info -e -u t > "$TMP/$p.txt" 2>"$TMP/$p.err"
+        shim=$(python3 -c 'import json,sys
+r=set()
+for l in open(sys.argv[1]):
+    e=json.loads(l)
+    if e["verdict"]=="violation" and e["event"]!="summary": r.add(e["rule"])
+print(sorted(r))' "$TMP/$p.jsonl" 2>/dev/null || echo "[]")
+        expl=$("$CLI" explain --json --policy "$TMP/$p.ini" "$TMP/$p.txt" | python3 -c 'import json,sys; print(sorted({v["rule"] for v in json.load(sys.stdin)["violations"]}))')
+        envr=$(UCX_TLS=tcp "$CLI" env --json --policy "$TMP/$p.ini" | python3 -c 'import json,re,sys
+r=set()
+for c in json.load(sys.stdin)["checks"]:
+    m=re.match(r"policy ([a-z_]+\.[a-z_]+)", c["detail"])
+    if c["status"]=="fail" and m: r.add(m.group(1))
+print(sorted(r))')
+        echo "# $p: shim $shim explain $expl env $envr"
+        eval "rules_$p=\$shim"
+        expect_eq "same scenario, policy $p: shim and explain name the same rules" "$expl" "$shim"
+        expect_eq "same scenario, policy $p: shim and env name the same rules" "$envr" "$shim"
+    done
+    expect_contains "same scenario: same1 (tcp forbidden) is a violation" "$rules_same1" "ucx.forbid_transports"
+    expect_eq "same scenario: same2 (tcp allowed, no management NIC) is clean for the shim" "$(grep -c '"verdict":"violation"' "$TMP/same2.jsonl")" "0"
+else
+    skip "same scenario to shim, env and explain" "ucx_info not installed"
+fi
