@@ -3,6 +3,8 @@
 # apt-get when root, otherwise print the exact command and stop.
 PKGS="gcc make pkg-config libucx-dev ucx-utils check libunwind-dev iproute2 python3 python3-yaml procps strace patchelf"
 [ -n "${FG_FUZZ:-}" ] && PKGS="$PKGS clang libclang-rt-14-dev"
+# report --prometheus is checked with promtool and served by node_exporter (tests/e2e/prometheus.sh)
+PKGS="$PKGS prometheus prometheus-node-exporter"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
