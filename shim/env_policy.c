@@ -302,15 +302,15 @@ static void judge_nccl_net(const fg_node_t *n, const fg_policy_t *pol, char *con
         if (why == NULL && plugin != NULL && plugin[0] && strcasecmp(plugin, "none") != 0) return;   /* a plugin decides */
         fg_checks_set(out, why ? why : "NCCL_NET", why ? FG_CHECK_FAIL : FG_CHECK_WARN,
                       why ? "unset it (or set the network the policy requires)" : "give the pod RDMA (see `fabguard node`)",
-                      "policy nccl.require_net=%s: %s%s%s NCCL will use %s", req, why ? why : "no usable RDMA on this node",
-                      why ? "=" : ":", why ? env_get(envp, why) : "", net);
+                      "policy nccl.require_net=%s: %s%s%s: NCCL will use %s", req, why ? why : "no usable RDMA on this node",
+                      why ? "=" : "", why ? env_get(envp, why) : "", net);
         return;
     }
     if (sock && fg_list_match(&pol->nccl.forbid_transports, "NET/Socket")) {
         fg_checks_set(out, why ? why : "NCCL_NET", why ? FG_CHECK_FAIL : FG_CHECK_WARN,
                       why ? "unset it so NCCL uses IB" : "give the pod RDMA (see `fabguard node`), or allow NET/Socket in the policy",
-                      "policy nccl.forbid_transports=%s: %s%s%s NCCL will use NET/Socket between nodes", forbid,
-                      why ? why : "no usable RDMA on this node", why ? "=" : ":", why ? env_get(envp, why) : "");
+                      "policy nccl.forbid_transports=%s: %s%s%s: NCCL will use NET/Socket between nodes", forbid,
+                      why ? why : "no usable RDMA on this node", why ? "=" : "", why ? env_get(envp, why) : "");
     }
 }
 
