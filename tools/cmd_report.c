@@ -238,6 +238,13 @@ static void read_path(report_t *r, const char *path, int depth)
 
     if (strcmp(path, "-") == 0) { read_stream(r, stdin); return; }
     if (stat(path, &st) < 0) {
+        struct stat lst;
+        /* a dangling link met inside a folder (a pod's log deleted under
+         * /var/log/containers) is skipped; a path given by name is an error */
+        if (depth > 0 && errno == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+            r->dup_paths++;
+            return;
+        }
         fprintf(stderr, "fabguard report: %s: %s\n", path, strerror(errno));
         r->errors++;
         return;
@@ -436,7 +443,7 @@ static void print_human(const report_t *r, FILE *out)
         k++;
     }
     if (k == 0) fprintf(out, "  none\n");
-    if (r->dup_paths > 0) fprintf(out, "\n%ld links to files or folders already read were skipped\n", r->dup_paths);
+    if (r->dup_paths > 0) fprintf(out, "\n%ld links to files or folders already read (or to nothing) were skipped\n", r->dup_paths);
     free(with);
     free(without);
 }

@@ -53,7 +53,7 @@ typedef struct {
     long     events, lines, skipped[5];
     long     procs_checked, procs_not_checked;
     long     ep_verdict[V_COUNT], comm_verdict[V_COUNT];
-    long     dup_paths;   /* links to a file or folder already read */
+    long     dup_paths;   /* links to a file or folder already read, or dangling */
     idset_t  seen;
     int      errors;
 } report_t;

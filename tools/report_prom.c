@@ -202,7 +202,7 @@ int report_prometheus(const report_t *r, FILE *o, int max)
         fprintf(o, "fabguard_report_label_values_folded{label=\"%s\"} %ld\n",
                 d < NLAB ? vlabels[d] : "transport", folded[d] > 0 ? folded[d] : 0);
     }
-    head(o, "fabguard_report_duplicate_paths", "gauge", "Links to log files or folders already read (skipped).");
+    head(o, "fabguard_report_duplicate_paths", "gauge", "Links to log files or folders already read, or to nothing (skipped).");
     fprintf(o, "fabguard_report_duplicate_paths %ld\n", r->dup_paths);
     free(e);
     free(tl);

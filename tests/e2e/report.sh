@@ -82,6 +82,7 @@ L=$TMP/links; mkdir -p "$L/pods/p1" "$L/containers"
 cp "$(ls "$E"/b/*.jsonl | head -1)" "$L/pods/p1/w.jsonl"
 ln -s ../pods/p1/w.jsonl "$L/containers/w.log"
 ln -s . "$L/pods/self1"; ln -s . "$L/pods/self2"; ln -s .. "$L/pods/p1/up"
+ln -s ../pods/gone/0.log "$L/containers/gone.log"   # a pod deleted meanwhile
 want=$("$CLI" report --json "$L/pods/p1/w.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])')
 j=$(timeout 60 "$CLI" report --json "$L" 2>"$TMP/links.err"); rc=$?
 expect_eq "links: self-links and cycles finish (exit 1: the file has violations)" "$rc" "1"
@@ -89,7 +90,8 @@ expect_eq "links: each event counted once through containers/ and pods/" \
     "$(echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["events"], d["duplicate_paths"] >= 3)' 2>&1)" "$want True"
 expect_eq "links: nothing reported as an error" "$(head -c 300 "$TMP/links.err")" ""
 out=$(timeout 60 "$CLI" report "$L" 2>/dev/null)
-expect_contains "links: the table says what was skipped" "$out" "links to files or folders already read were skipped"
+expect_contains "links: the table says what was skipped" "$out" "links to files or folders already read (or to nothing) were skipped"
+"$CLI" report "$L/containers/gone.log" >/dev/null 2>&1; expect_eq "a dangling link named on the command line is an error" "$?" "2"
 
 # --json is never cut (issue 13 item 20): 80 hosts, each with 24 lane kinds
 # whose device names are all escapes, far beyond any fixed buffer.
