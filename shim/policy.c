@@ -42,9 +42,15 @@ static const fg_key_info_t fg_keys[FG_KEY_COUNT] = {
       "HCAs NCCL may use; empty = any" },
     { FG_KEY_NCCL_GPU_DIRECT_RDMA, "nccl", "gpu_direct_rdma", "FABGUARD_NCCL_GPU_DIRECT_RDMA", "any",
       "require | any" },
+    { FG_KEY_TOPO_RAIL_AFFINITY, "topology", "rail_affinity", "FABGUARD_TOPOLOGY_RAIL_AFFINITY", "warn",
+      "GPU traffic through a NIC far from the GPU: any | warn (report) | require (violation)" },
+    { FG_KEY_TOPO_RAIL_MAX_DISTANCE, "topology", "rail_max_distance", "FABGUARD_TOPOLOGY_RAIL_MAX_DISTANCE", "PXB",
+      "worst acceptable GPU-NIC PCIe distance when a nearer NIC exists: PIX | PXB | PHB | NODE | SYS" },
+    { FG_KEY_TOPO_SAME_HOST_GPU, "topology", "same_host_gpu", "FABGUARD_TOPOLOGY_SAME_HOST_GPU", "warn",
+      "GPU memory between peers on one node: any | warn (report) | require_nvlink (violation unless cuda_ipc/P2P/NVLS)" },
 };
 
-static const char *const fg_sections[] = { "fabguard", "ucx", "nccl" };
+static const char *const fg_sections[] = { "fabguard", "ucx", "nccl", "topology" };
 
 const fg_key_info_t *fg_policy_keys(size_t *count_p)
 {
@@ -276,6 +282,8 @@ static int set_value(fg_policy_t *pol, fg_key_t key, const char *v,
     static const char *const modes[]   = { "off", "log", "warn", "enforce" };
     static const char *const actions[] = { "abort", "exit", "fail" };
     static const char *const gdr[]     = { "any", "require" };
+    static const char *const rails[]   = { "any", "warn", "require" };
+    static const char *const samehost[] = { "any", "warn", "require_nvlink" };
     fg_list_t  parsed, *list;
     int        e;
 
@@ -300,6 +308,21 @@ static int set_value(fg_policy_t *pol, fg_key_t key, const char *v,
         } else {
             pol->nccl.gpu_direct_rdma = (fg_gdr_t)e;
         }
+        return 0;
+    case FG_KEY_TOPO_RAIL_AFFINITY:
+        *expect = "any, warn or require";
+        if (parse_enum(v, rails, 3, &e) < 0) goto bad;
+        pol->topology.rail_affinity = (fg_rail_t)e;
+        return 0;
+    case FG_KEY_TOPO_RAIL_MAX_DISTANCE:
+        *expect = "PIX, PXB, PHB, NODE or SYS";
+        if (fg_dist_parse(v) == FG_DIST_UNKNOWN) goto bad;
+        pol->topology.rail_max_distance = fg_dist_parse(v);
+        return 0;
+    case FG_KEY_TOPO_SAME_HOST_GPU:
+        *expect = "any, warn or require_nvlink";
+        if (parse_enum(v, samehost, 3, &e) < 0) goto bad;
+        pol->topology.same_host_gpu = (fg_samehost_t)e;
         return 0;
     case FG_KEY_LOG:
         return set_string(&pol->log, v, why);
@@ -701,6 +724,15 @@ void fg_policy_value_text(const fg_policy_t *pol, fg_key_t key, char *buf,
         break;
     case FG_KEY_NCCL_GPU_DIRECT_RDMA:
         fg_strlcpy(buf, pol->nccl.gpu_direct_rdma == FG_GDR_REQUIRE ? "require" : "any", cap);
+        break;
+    case FG_KEY_TOPO_RAIL_AFFINITY:
+        fg_strlcpy(buf, (const char *[]){ "any", "warn", "require" }[pol->topology.rail_affinity], cap);
+        break;
+    case FG_KEY_TOPO_RAIL_MAX_DISTANCE:
+        fg_strlcpy(buf, fg_dist_name(pol->topology.rail_max_distance), cap);
+        break;
+    case FG_KEY_TOPO_SAME_HOST_GPU:
+        fg_strlcpy(buf, (const char *[]){ "any", "warn", "require_nvlink" }[pol->topology.same_host_gpu], cap);
         break;
     default:
         fg_strlcpy(buf, "", cap);

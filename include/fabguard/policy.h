@@ -7,10 +7,15 @@
 
 #include <stddef.h>
 #include "fabguard/common.h"
+#include "fabguard/pcidist.h"
 
 typedef enum { FG_MODE_OFF, FG_MODE_LOG, FG_MODE_WARN, FG_MODE_ENFORCE } fg_mode_t;
 typedef enum { FG_ACT_ABORT, FG_ACT_EXIT, FG_ACT_FAIL } fg_action_t;
 typedef enum { FG_GDR_ANY, FG_GDR_REQUIRE } fg_gdr_t;
+/* [topology]: how strictly the path is judged beyond "not TCP". warn
+ * reports (verdict info, never acted on); require is a violation. */
+typedef enum { FG_RAIL_ANY, FG_RAIL_WARN, FG_RAIL_REQUIRE } fg_rail_t;
+typedef enum { FG_SAMEHOST_ANY, FG_SAMEHOST_WARN, FG_SAMEHOST_REQUIRE_NVLINK } fg_samehost_t;
 
 /* A comma-separated list. Items are shell globs; an item may hold
  * alternatives separated by '|' ("rc*|dc*|ud*"). */
@@ -26,6 +31,8 @@ typedef enum {
     FG_KEY_UCX_ALLOW_DEVICES, FG_KEY_UCX_GPU_DIRECT_RDMA,
     FG_KEY_NCCL_REQUIRE_NET, FG_KEY_NCCL_FORBID_TRANSPORTS,
     FG_KEY_NCCL_ALLOW_HCAS, FG_KEY_NCCL_GPU_DIRECT_RDMA,
+    FG_KEY_TOPO_RAIL_AFFINITY, FG_KEY_TOPO_RAIL_MAX_DISTANCE,
+    FG_KEY_TOPO_SAME_HOST_GPU,
     FG_KEY_COUNT
 } fg_key_t;
 
@@ -55,6 +62,11 @@ typedef struct fg_policy {
         fg_list_t allow_hcas;
         fg_gdr_t  gpu_direct_rdma;
     } nccl;
+    struct {
+        fg_rail_t     rail_affinity;
+        fg_dist_t     rail_max_distance;   /* worst acceptable GPU-NIC distance */
+        fg_samehost_t same_host_gpu;
+    } topology;
     char        file[256];           /* policy file loaded, "" if none */
     fg_source_t source[FG_KEY_COUNT];
 } fg_policy_t;
