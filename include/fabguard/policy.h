@@ -26,6 +26,8 @@ typedef enum {
     FG_KEY_UCX_ALLOW_DEVICES, FG_KEY_UCX_GPU_DIRECT_RDMA,
     FG_KEY_NCCL_REQUIRE_NET, FG_KEY_NCCL_FORBID_TRANSPORTS,
     FG_KEY_NCCL_ALLOW_HCAS, FG_KEY_NCCL_GPU_DIRECT_RDMA,
+    FG_KEY_LIBFABRIC_FORBID_PROVIDERS, FG_KEY_LIBFABRIC_ALLOW_DOMAINS,
+    FG_KEY_LIBFABRIC_HMEM,
     FG_KEY_COUNT
 } fg_key_t;
 
@@ -55,6 +57,11 @@ typedef struct fg_policy {
         fg_list_t allow_hcas;
         fg_gdr_t  gpu_direct_rdma;
     } nccl;
+    struct {
+        fg_list_t forbid_providers;  /* globs on the provider name or one of its ';' layers */
+        fg_list_t allow_domains;     /* domain names (netdev for tcp/sockets); empty = any */
+        fg_gdr_t  hmem;              /* require: the domain must offer FI_HMEM */
+    } libfabric;
     char        file[256];           /* policy file loaded, "" if none */
     fg_source_t source[FG_KEY_COUNT];
 } fg_policy_t;
@@ -62,7 +69,7 @@ typedef struct fg_policy {
 /* Static description of each key (for the CLI and did-you-mean). */
 typedef struct {
     fg_key_t    key;
-    const char *section;   /* "fabguard", "ucx", "nccl" */
+    const char *section;   /* "fabguard", "ucx", "nccl", "libfabric" */
     const char *name;      /* "forbid_transports" */
     const char *env;       /* "FABGUARD_UCX_FORBID_TRANSPORTS" */
     const char *def;       /* built-in default, as text */
