@@ -125,9 +125,9 @@ void fg_judge_libfabric(const fg_policy_t *pol, const fg_ifset_t *mgmt,
     if ((rules & FG_FI_RULES_PROVIDER) && obs->provider[0] != '\0' &&
         fg_fi_provider_match(&pol->libfabric.forbid_providers, obs->provider)) {
         fg_findings_add(out, "libfabric.forbid_providers", provider_fix(obs->provider),
-                        "provider %s (fabric %s, domain %s)", obs->provider,
+                        "provider %s (fabric %s%s%s)", obs->provider,
                         obs->fabric[0] ? obs->fabric : "?",
-                        obs->domain[0] ? obs->domain : "?");
+                        obs->domain[0] ? ", domain " : "", obs->domain);
     }
     if ((rules & FG_FI_RULES_DOMAIN) && obs->domain[0] != '\0' && !fg_list_empty(&pol->libfabric.allow_domains) &&
         !fg_list_match(&pol->libfabric.allow_domains, obs->domain)) {

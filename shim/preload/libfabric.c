@@ -200,20 +200,24 @@ static void obs_from_info(const struct fi_info *info, fg_fi_obs_t *obs)
 }
 
 static fg_outcome_t report_findings(const char *event, const fg_fi_obs_t *obs,
-                                    const fg_findings_t *f, const char *api)
+                                    const fg_findings_t *f, const char *api,
+                                    const fg_kv_t *more, size_t nmore)
 {
     fg_event_t    ev;
-    fg_kv_t       kv[7];
-    size_t        n = 0;
+    fg_kv_t       kv[9];
+    size_t        n = 0, i;
     const char   *fp = getenv("FI_PROVIDER");
 
-    kv[n++] = (fg_kv_t){ "provider", obs->provider, 0 };
+    if (obs->provider[0] != '\0') kv[n++] = (fg_kv_t){ "provider", obs->provider, 0 };
     if (obs->fabric[0] != '\0') kv[n++] = (fg_kv_t){ "fabric", obs->fabric, 0 };
     if (obs->domain[0] != '\0') kv[n++] = (fg_kv_t){ "domain", obs->domain, 0 };
     if (obs->ep_type[0] != '\0') kv[n++] = (fg_kv_t){ "ep_type", obs->ep_type, 0 };
     if (obs->hmem >= 0) kv[n++] = (fg_kv_t){ "hmem", obs->hmem ? "true" : "false", 1 };
     if (fp != NULL) kv[n++] = (fg_kv_t){ "FI_PROVIDER", fp, 0 };
     kv[n++] = (fg_kv_t){ "fi_api", api, 0 };
+    for (i = 0; i < nmore && n < sizeof(kv) / sizeof(kv[0]); i++) {
+        kv[n++] = more[i];
+    }
     fg_event_init(&ev, "libfabric", event, "ok");
     ev.extra  = kv;
     ev.nextra = n;
@@ -229,7 +233,7 @@ static fg_outcome_t report(const char *event, const fg_fi_obs_t *obs,
     if (rules != 0) {
         fg_judge_libfabric(fg_core_policy(), fg_core_mgmt(), obs, rules, &f);
     }
-    return report_findings(event, obs, &f, api);
+    return report_findings(event, obs, &f, api, NULL, 0);
 }
 
 /* ---- ops-table copies ---------------------------------------------------- */
@@ -495,6 +499,7 @@ static int fabric_common(const char *ver, struct fi_fabric_attr *attr,
     fg_state_t  s;
     int         ret;
     void       *copy;
+    char        api[32];
 
     if (real == NULL) {
         report_missing("fi_fabric", ver);
@@ -514,7 +519,8 @@ static int fabric_common(const char *ver, struct fi_fabric_attr *attr,
         copy_str(obs.provider, sizeof(obs.provider), attr->prov_name);
         copy_str(obs.fabric, sizeof(obs.fabric), attr->name);
     }
-    if (report("fabric", &obs, FG_FI_RULES_PROVIDER, "fi_fabric") == FG_GO_FAIL) {
+    snprintf(api, sizeof(api), "fi_fabric@%s", ver);
+    if (report("fabric", &obs, FG_FI_RULES_PROVIDER, api) == FG_GO_FAIL) {
         fg_guard_leave();
         return -FI_EPERM;
     }
@@ -556,26 +562,79 @@ __asm__(".symver fg_fi_fabric_10,fi_fabric@FABRIC_1.0");
  * already handles for "no provider". Other modes leave the list alone:
  * candidates are not choices; what is opened is judged at fi_fabric and
  * fi_domain. */
-static int filter_refused(struct fi_info **list, freeinfo_fn freeinfo)
+/* Adds the findings for one candidate, one per rule and provider. */
+static void merge_findings(fg_findings_t *all, const fg_findings_t *one,
+                           const char *provider, char seen[][112], size_t *nseen)
+{
+    char   key[112];
+    size_t i, j;
+
+    for (i = 0; i < one->n; i++) {
+        int dup = 0;
+        snprintf(key, sizeof(key), "%s|%s", one->v[i].rule, provider);
+        for (j = 0; j < *nseen && !dup; j++) {
+            dup = strcmp(seen[j], key) == 0;
+        }
+        if (dup) {
+            continue;
+        }
+        if (*nseen < FG_MAX_FINDINGS) {
+            fg_strlcpy(seen[(*nseen)++], key, sizeof(seen[0]));
+        }
+        if (all->n < FG_MAX_FINDINGS) {
+            all->v[all->n] = one->v[i];
+            fg_strlcpy(all->v[all->n].detail, "fi_getinfo candidate refused: ",
+                       sizeof(all->v[0].detail));
+            strncat(all->v[all->n].detail, one->v[i].detail,
+                    sizeof(all->v[0].detail) - strlen(all->v[all->n].detail) - 1);
+            all->n++;
+        } else {
+            all->dropped++;
+        }
+    }
+}
+
+/* enforce + on_violation=fail: drop the candidates the policy refuses, so
+ * the application picks an allowed one or gets -FI_ENODATA, the answer it
+ * already handles for "no provider". One event per call names what was
+ * refused. Other modes leave the list alone: candidates are not choices;
+ * what is opened is judged at fi_fabric and fi_domain. */
+static int filter_refused(struct fi_info **list, freeinfo_fn freeinfo,
+                          const char *api)
 {
     struct fi_info **link = list, *cur;
-    fg_fi_obs_t      obs;
-    fg_findings_t    f;
+    fg_fi_obs_t      obs, first;   /* first: empty, for the call's one event */
+    fg_findings_t    one, all;
+    char             seen[FG_MAX_FINDINGS][112], refused[24], left[24];
+    size_t           nseen = 0, nrefused = 0, nleft = 0;
+    fg_kv_t          kv[2];
 
+    memset(&all, 0, sizeof(all));
+    memset(&first, 0, sizeof(first));
     while ((cur = *link) != NULL) {
         obs_from_info(cur, &obs);
-        memset(&f, 0, sizeof(f));
-        fg_judge_libfabric(fg_core_policy(), fg_core_mgmt(), &obs, FG_FI_RULES_ALL, &f);
-        /* only refusals are reported: candidates are not choices */
-        if (f.n > 0 && report_findings("fabric", &obs, &f, "fi_getinfo") == FG_GO_FAIL) {
-            *link     = cur->next;
-            cur->next = NULL;
-            if (freeinfo != NULL) {
-                freeinfo(cur);
-            }
-        } else {
+        memset(&one, 0, sizeof(one));
+        fg_judge_libfabric(fg_core_policy(), fg_core_mgmt(), &obs, FG_FI_RULES_ALL, &one);
+        if (one.n == 0) {
+            nleft++;
             link = &cur->next;
+            continue;
         }
+        nrefused++;
+        merge_findings(&all, &one, obs.provider, seen, &nseen);
+        *link     = cur->next;
+        cur->next = NULL;
+        if (freeinfo != NULL) {
+            freeinfo(cur);
+        }
+    }
+    if (nrefused > 0) {
+        snprintf(refused, sizeof(refused), "%zu", nrefused);
+        snprintf(left, sizeof(left), "%zu", nleft);
+        kv[0] = (fg_kv_t){ "candidates_refused", refused, 1 };
+        kv[1] = (fg_kv_t){ "candidates_left", left, 1 };
+        first.hmem = -1;   /* several candidates: the details name each */
+        (void)report_findings("fabric", &first, &all, api, kv, 2);
     }
     return *list == NULL ? -FI_ENODATA : 0;
 }
@@ -589,6 +648,7 @@ static int getinfo_common(const char *ver, uint32_t version, const char *node,
     const fg_policy_t *pol;
     fg_state_t         s;
     int                ret;
+    char               api[32];
 
     if (real == NULL) {
         report_missing("fi_getinfo", ver);
@@ -606,7 +666,9 @@ static int getinfo_common(const char *ver, uint32_t version, const char *node,
     pol = fg_core_policy();
     if (ret == 0 && info != NULL && *info != NULL &&
         pol->mode == FG_MODE_ENFORCE && pol->on_violation == FG_ACT_FAIL) {
-        ret = filter_refused(info, (freeinfo_fn)real_for_caller("fi_freeinfo", ver, caller));
+        snprintf(api, sizeof(api), "fi_getinfo@%s", ver);
+        ret = filter_refused(info, (freeinfo_fn)real_for_caller("fi_freeinfo", ver, caller),
+                             api);
     }
     fg_guard_leave();
     return ret;
