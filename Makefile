@@ -110,6 +110,10 @@ $(BUILD)/tests/progs/fi_%: tests/progs/fi_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lfabric $(LDLIBS_SYS)
 
+$(BUILD)/tests/progs/libfi_%.so: tests/progs/libfi_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -shared -o $@ $< -lfabric $(LDLIBS_SYS)
+
 $(BUILD)/tests/progs/noucx_%: tests/progs/noucx_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_SYS)

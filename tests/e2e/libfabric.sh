@@ -176,3 +176,28 @@ if [ -e "$DOUBLES/libefa-fi.so" ]; then
 else
     skip "efa double" "$DOUBLES/libefa-fi.so not built"
 fi
+
+# --- libfabric only in a plugin's scope (aws-ofi-nccl inside NCCL) ----------
+L=$TMP/plugin.jsonl
+out=$(FABGUARD_LOG=$L with_shim "$PROGS/noucx_dlopen" "$PROGS/libfi_plugin.so" 2>&1)
+expect_contains "RTLD_LOCAL plugin: runs" "$out" "plugin 1 status 0"
+expect_contains "RTLD_LOCAL plugin: its fabric is judged" "$(cat "$L")" \
+    '"prog":"noucx_dlopen","lib":"libfabric","event":"fabric","verdict":"violation","rule":"libfabric.forbid_providers","provider":"tcp;ofi_rxm"'
+expect_contains "RTLD_LOCAL plugin: its endpoint is recorded" "$(cat "$L")" \
+    '"event":"endpoint","verdict":"ok","provider":"tcp;ofi_rxm"'
+if command -v patchelf >/dev/null; then
+    # a second, renamed libfabric beside the system one (as wheels bundle it)
+    real=$(readlink -f "$(ldd "$PROGS/libfi_plugin.so" | awk '/libfabric.so/{print $3}')")
+    cp "$real" "$TMP/libfabric-fg1e2d.so.1" && patchelf --set-soname libfabric-fg1e2d.so.1 "$TMP/libfabric-fg1e2d.so.1"
+    cp "$PROGS/libfi_plugin.so" "$TMP/fiplugin2.so"
+    patchelf --replace-needed libfabric.so.1 libfabric-fg1e2d.so.1 "$TMP/fiplugin2.so" &&
+        patchelf --set-rpath "$TMP" "$TMP/fiplugin2.so"
+    L=$TMP/two.jsonl
+    out=$(FABGUARD_LOG=$L with_shim "$PROGS/noucx_dlopen" "$PROGS/libfi_plugin.so" "$TMP/fiplugin2.so" 2>&1)
+    expect_contains "two libfabric copies: first plugin works" "$out" "plugin 1 status 0"
+    expect_contains "two libfabric copies: renamed-copy plugin works" "$out" "plugin 2 status 0"
+    expect_eq "two libfabric copies: both endpoints recorded" \
+        "$(grep -c '"lib":"libfabric","event":"endpoint"' "$L")" 2
+else
+    skip "two libfabric copies" "patchelf missing"
+fi
