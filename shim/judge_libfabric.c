@@ -102,8 +102,10 @@ static void judge_mgmt(const fg_ifset_t *mgmt, const fg_fi_obs_t *obs,
     /* an RDMA domain ("mlx5_0") that is a RoCE port of the management NIC */
     via = fg_ifset_via(mgmt, obs->domain);
     if (via == NULL) {
+        /* verbs/efa domains are the device, with a "-dgram"/"-rdm"/"-xrc"
+         * suffix for some endpoint types; the set holds "dev:port" */
         char port[140];
-        snprintf(port, sizeof(port), "%s:1", obs->domain);
+        snprintf(port, sizeof(port), "%.*s:1", (int)strcspn(obs->domain, "-"), obs->domain);
         via = fg_ifset_via(mgmt, port);
     }
     if (via != NULL) {
