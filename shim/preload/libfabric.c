@@ -321,6 +321,7 @@ static void note_endpoint(const struct fi_info *info, const char *kind)
     fg_fi_obs_t obs;
 
     obs_from_info(info, &obs);
+    fg_core_count(FG_COUNT_ENDPOINTS);
     (void)report(kind, &obs, 0, "fi_endpoint");
 }
 
