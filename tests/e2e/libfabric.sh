@@ -117,6 +117,11 @@ out=$(FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail FABGUARD_LIBFABRIC_FORBID
       FABGUARD_LOG=$TMP/fail3.jsonl with_shim "$FI_OPEN" --prov tcp 2>&1)
 expect_contains "enforce+fail: tcp allowed as a provider is still refused on the management NIC" \
     "$out" "getinfo=-61"
+out=$(FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail with_shim "$FI_OPEN" --attr-only 127.0.0.1/32 --prov tcp 2>&1)
+expect_contains "enforce+fail: fi_fabric on a refused provider without fi_getinfo gets -FI_EPERM" \
+    "$out" "getinfo=none fabric=-1"
+out=$(FABGUARD_MODE=warn with_shim "$FI_OPEN" --attr-only 127.0.0.1/32 --prov tcp 2>&1)
+expect_contains "warn: the same fi_fabric opens" "$out" "getinfo=none fabric=0"
 out=$(FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=abort with_shim "$FI_OPEN" --prov tcp 2>&1)
 rc=$?
 # Debian's libfabric links libinfinipath (PSM), whose SIGABRT handler prints

@@ -5,7 +5,10 @@
  * saw. Links libfabric like any application (fi_getinfo@@FABRIC_1.3,
  * fi_fabric@@FABRIC_1.1); --abi10 calls the FABRIC_1.0 versions instead,
  * as a binary built against libfabric 1.0 does.
- *   fi_open [--prov NAME] [--domain NAME] [--ep rdm|msg|dgram] [--hmem] [--abi10] */
+ * --attr-only opens the fabric from an attribute it fills in itself (no
+ * fi_getinfo), as a program that saved a fabric name does.
+ *   fi_open [--prov NAME] [--domain NAME] [--ep rdm|msg|dgram] [--hmem] [--abi10]
+ *           [--attr-only FABRIC_NAME] */
 #include <rdma/fabric.h>
 #include <rdma/fi_domain.h>
 #include <rdma/fi_endpoint.h>
@@ -47,7 +50,7 @@ static struct fi_info *pick(struct fi_info *list, const char *prov, const char *
 
 int main(int argc, char **argv)
 {
-    const char        *prov = NULL, *dom = NULL, *ep = "rdm";
+    const char        *prov = NULL, *dom = NULL, *ep = "rdm", *attr_only = NULL;
     int                hmem = 0, abi10 = 0, i;
     int                rg, rf = 1, rd = 1, re = 1;
     struct fi_info    *hints, *list = NULL, *info = NULL;
@@ -61,10 +64,21 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--ep") == 0 && i + 1 < argc) ep = argv[++i];
         else if (strcmp(argv[i], "--hmem") == 0) hmem = 1;
         else if (strcmp(argv[i], "--abi10") == 0) abi10 = 1;
+        else if (strcmp(argv[i], "--attr-only") == 0 && i + 1 < argc) attr_only = argv[++i];
         else {
             fprintf(stderr, "usage: fi_open [--prov P] [--domain D] [--ep rdm|msg|dgram] [--hmem] [--abi10]\n");
             return 2;
         }
+    }
+    if (attr_only != NULL) {
+        struct fi_fabric_attr attr;
+        memset(&attr, 0, sizeof(attr));
+        attr.name        = (char *)attr_only;
+        attr.prov_name   = (char *)(prov ? prov : "tcp");
+        attr.api_version = FI_VERSION(1, 9);
+        rf = fi_fabric(&attr, &fabric, NULL);
+        printf("getinfo=none fabric=%d\n", rf);
+        return rf == 0 ? 0 : 1;
     }
     if (abi10) {
         rg = fi_getinfo_v10(FI_VERSION(1, 0), NULL, NULL, 0, NULL, &list);
