@@ -206,3 +206,22 @@ if command -v patchelf >/dev/null; then
 else
     skip "two libfabric copies" "patchelf missing"
 fi
+
+# --- explain on libfabric's own text ---------------------------------------
+FXL=$FIX/libfabric
+out=$(FABGUARD_MANAGEMENT_IFACES=eth0 "$CLI" explain "$FXL/fi_info_tcp_host.txt" 2>&1)
+expect_eq "explain fi_info (tcp first): exit 1" "$?" 1
+expect_contains "explain fi_info: first candidate named" "$out" \
+    "first (what fi_getinfo's first answer opens): tcp;ofi_rxm fabric 192.0.2.0/24 domain eth0 rdm"
+expect_contains "explain fi_info: management NIC" "$out" \
+    "VIOLATION provider tcp;ofi_rxm uses domain eth0 (management NIC) (fabguard.management_ifaces)"
+expect_contains "explain fi_info: allowed alternatives" "$out" "allowed by the policy: 2 (first: shm domain shm)"
+out=$(FABGUARD_MANAGEMENT_IFACES=eth0 "$CLI" explain "$FXL/fi_info_efa_double.txt" 2>&1)
+expect_eq "explain fi_info (efa first): exit 0" "$?" 0
+expect_contains "explain fi_info (efa first): ok" "$out" "verdict: ok"
+json=$(FABGUARD_MANAGEMENT_IFACES=eth0 "$CLI" explain --json "$FXL/fi_log_info_tcp.txt" 2>&1)
+expect_eq "explain --json FI_LOG_LEVEL=info output: valid, 25 candidates, verbs had no device" \
+    "$(printf '%s' "$json" | python3 -c 'import json,sys; d=json.load(sys.stdin)["libfabric"]; print(len(d["candidates"]), [q["why"] for q in d["no_answer"] if q["provider"]=="verbs"])')" \
+    "25 ['no RDMA devices found']"
+out=$(fi_info -p shm | "$CLI" explain - 2>&1)
+expect_eq "explain live fi_info -p shm from stdin: clean" "$?/$(printf '%s' "$out" | grep -c 'verdict: ok')" "0/1"

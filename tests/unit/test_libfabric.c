@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fabguard/libfabric.h"
+#include "fabguard/libfabric_text.h"
 #include "fabguard/netinfo.h"
 #include "fabguard/policy.h"
 #include "unit.h"
@@ -239,6 +240,88 @@ START_TEST(ofi_nccl_long_names_bounded)
 }
 END_TEST
 
+/* Real text captured on this project's machine (tests/fixtures/libfabric/):
+ * fi_info 1.17, fi_info -v, FI_LOG_LEVEL=info, and fi_info with the EFA
+ * provider double in FI_PROVIDER_PATH. */
+static char *fixture(const char *name, size_t *len)
+{
+    static char buf[65536];
+    char        path[256];
+    long        n;
+    snprintf(path, sizeof(path), "/tests/fixtures/libfabric/%s", name);
+    n = fg_read_text(FG_SRCDIR, path, buf, sizeof(buf) - 1);
+    ck_assert_msg(n > 0, "fixture %s", path);
+    buf[n] = '\0';
+    *len   = (size_t)n;
+    return buf;
+}
+
+static fg_fi_text_t txt;
+
+START_TEST(fi_info_default_format)
+{
+    size_t n;
+    char  *t = fixture("fi_info_tcp_host.txt", &n);
+    size_t i, shm = 0;
+    ck_assert(fg_fi_text_is(t, n));
+    fg_fi_text_parse(t, n, &txt);
+    ck_assert_uint_eq(txt.n, 97);
+    ck_assert_str_eq(txt.cand[0].provider, "tcp;ofi_rxm");
+    ck_assert_str_eq(txt.cand[0].fabric, "192.0.2.0/24");
+    ck_assert_str_eq(txt.cand[0].domain, "eth0");
+    ck_assert_str_eq(txt.cand[0].ep_type, "rdm");
+    ck_assert_int_eq(txt.cand[0].hmem, -1);
+    for (i = 0; i < txt.n; i++) shm += strcmp(txt.cand[i].provider, "shm") == 0;
+    ck_assert_uint_eq(shm, 2);
+    judge(txt.cand[0], FG_FI_RULES_ALL);
+    ck_assert_str_eq(rules(), "libfabric.forbid_providers fabguard.management_ifaces");
+    t = fixture("fi_info_efa_double.txt", &n);
+    fg_fi_text_parse(t, n, &txt);
+    ck_assert_str_eq(txt.cand[0].provider, "efa");
+    ck_assert_str_eq(txt.cand[0].domain, "rdmap0s31-rdm");
+    judge(txt.cand[0], FG_FI_RULES_ALL);
+    ck_assert_str_eq(rules(), "");
+}
+END_TEST
+
+START_TEST(fi_info_verbose_format)
+{
+    size_t n;
+    char  *t = fixture("fi_info_v_shm.txt", &n);
+    fg_fi_text_parse(t, n, &txt);
+    ck_assert_uint_eq(txt.n, 2);
+    ck_assert_str_eq(txt.cand[0].provider, "shm");
+    ck_assert_str_eq(txt.cand[0].fabric, "shm");
+    ck_assert_str_eq(txt.cand[0].domain, "shm");
+    ck_assert_str_eq(txt.cand[0].ep_type, "rdm");
+    ck_assert_int_eq(txt.cand[0].hmem, 0);
+    ck_assert_int_eq(txt.cand[1].hmem, 1);   /* the second entry lists FI_HMEM */
+}
+END_TEST
+
+START_TEST(fi_log_lines)
+{
+    size_t n, i;
+    char  *t = fixture("fi_log_info_tcp.txt", &n);
+    int    verbs = 0, tcp = 0;
+    fg_fi_text_parse(t, n, &txt);
+    ck_assert_uint_gt(txt.log_lines, 100);
+    ck_assert_uint_eq(txt.n, 25);
+    for (i = 0; i < txt.nquiet; i++) {
+        if (strcmp(txt.quiet[i], "verbs") == 0) {
+            verbs = 1;
+            ck_assert_str_eq(txt.why[i], "no RDMA devices found");
+        }
+        tcp |= strcmp(txt.quiet[i], "tcp") == 0;   /* answered under ofi_rxm */
+    }
+    ck_assert(verbs);
+    ck_assert(!tcp);
+    /* not libfabric text */
+    ck_assert(!fg_fi_text_is("hello\nworld\n", 12));
+    ck_assert(!fg_fi_text_is("", 0));
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("libfabric");
@@ -252,6 +335,9 @@ Suite *unit_suite(void)
     tcase_add_test(t, management_nic);
     tcase_add_test(t, ofi_nccl_lines);
     tcase_add_test(t, ofi_nccl_long_names_bounded);
+    tcase_add_test(t, fi_info_default_format);
+    tcase_add_test(t, fi_info_verbose_format);
+    tcase_add_test(t, fi_log_lines);
     suite_add_tcase(s, t);
     return s;
 }
