@@ -199,3 +199,15 @@ int fg_fi_ofi_nccl_selected(const char *line, fg_fi_obs_t *obs, long *nics)
     }
     return 1;
 }
+
+int fg_judge_ofi_nccl_line(const fg_policy_t *pol, const fg_ifset_t *mgmt,
+                           const char *line, fg_fi_obs_t *obs, fg_findings_t *out)
+{
+    long nics;
+
+    if (!fg_fi_ofi_nccl_selected(line, obs, &nics)) {
+        return 0;
+    }
+    fg_judge_libfabric(pol, mgmt, obs, FG_FI_RULES_ALL, out);
+    return 1;
+}

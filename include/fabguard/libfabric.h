@@ -49,6 +49,13 @@ void fg_judge_libfabric(const fg_policy_t *pol, const fg_ifset_t *mgmt,
  * (-1 when absent). Returns 1 for such a line, 0 otherwise. */
 int fg_fi_ofi_nccl_selected(const char *line, fg_fi_obs_t *obs, long *nics);
 
+/* Both at once, for the NCCL log reader and `explain`: 1 when `line` is
+ * aws-ofi-nccl's provider line (its facts in *obs, the [libfabric]
+ * findings added to out: the provider rule; the line names no domain),
+ * 0 otherwise (out untouched). */
+int fg_judge_ofi_nccl_line(const fg_policy_t *pol, const fg_ifset_t *mgmt,
+                           const char *line, fg_fi_obs_t *obs, fg_findings_t *out);
+
 /* fi_ep_type value -> "msg" | "rdm" | "dgram" | "unspec" | "?" */
 const char *fg_fi_ep_type_name(int ep_type);
 

@@ -68,6 +68,26 @@ __asm__(".symver dladdr1,dladdr1@GLIBC_2.17");
 
 #define FG_EXPORT __attribute__((visibility("default"), used))
 
+/* libfabric's own re-entry (ofi_rxm opening its tcp core provider through
+ * the exported fi_getinfo/fi_fabric) passes through. This depth is kept
+ * apart from the shared guard on purpose: aws-ofi-nccl calls libfabric from
+ * inside the NCCL init that the NCCL wrapper guards, and those calls are
+ * the ones to see. The shared guard is still held while libfabric runs, so
+ * whatever libfabric itself calls (a ucx provider's UCX) stays unobserved. */
+static __thread int fi_depth __attribute__((tls_model("initial-exec")));
+
+static void fi_enter(void)
+{
+    fi_depth++;
+    fg_guard_enter();
+}
+
+static void fi_leave(void)
+{
+    fg_guard_leave();
+    fi_depth--;
+}
+
 typedef int (*getinfo_fn)(uint32_t, const char *, const char *, uint64_t,
                           const struct fi_info *, struct fi_info **);
 typedef void (*freeinfo_fn)(struct fi_info *);
@@ -243,6 +263,8 @@ static fg_outcome_t report(const char *event, const fg_fi_obs_t *obs,
 
 typedef struct {
     const void *orig;   /* the provider's table */
+    size_t      bytes;  /* its size, and what it held when copied: a table */
+    void       *pristine[FG_FI_TABLE_WORDS];   /* at a reused address is a new one */
     union {
         size_t                size;
         struct fi_ops_fabric  fab;
@@ -267,7 +289,7 @@ static const void *orig_of(fg_fi_tables_t *ts, const void *ops)
     size_t n = atomic_load_explicit(&ts->n, memory_order_acquire), i;
 
     for (i = 0; i < n; i++) {
-        if ((const void *)&ts->t[i].copy == ops || ts->t[i].orig == ops) {
+        if ((const void *)&ts->t[i].copy == ops) {
             return ts->t[i].orig;
         }
     }
@@ -289,7 +311,8 @@ static void *copy_table(fg_fi_tables_t *ts, const void *orig, size_t size,
     pthread_mutex_lock(&ts->lock);
     n = atomic_load_explicit(&ts->n, memory_order_relaxed);
     for (i = 0; i < n && out == NULL; i++) {
-        if (ts->t[i].orig == orig) {
+        if (ts->t[i].orig == orig && ts->t[i].bytes == size &&
+            memcmp(ts->t[i].pristine, orig, size) == 0) {
             out = &ts->t[i].copy;
         }
     }
@@ -297,7 +320,9 @@ static void *copy_table(fg_fi_tables_t *ts, const void *orig, size_t size,
         fg_fi_table_t *t = &ts->t[n];
         memset(&t->copy, 0, sizeof(t->copy));
         memcpy(&t->copy, orig, size);
-        t->orig = orig;
+        memcpy(t->pristine, orig, size);
+        t->bytes = size;
+        t->orig  = orig;
         patch(t);
         atomic_store_explicit(&ts->n, n + 1, memory_order_release);
         out = &t->copy;
@@ -334,15 +359,15 @@ static int fg_fi_endpoint(struct fid_domain *domain, struct fi_info *info,
     if (o == NULL) {
         return -FI_ENOSYS;
     }
-    if (fg_guard_depth() > 0 || fg_core_state() != FG_STATE_OBSERVE) {
+    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
         return o->endpoint(domain, info, ep, context);
     }
-    fg_guard_enter();
+    fi_enter();
     ret = o->endpoint(domain, info, ep, context);
     if (ret == 0) {
         note_endpoint(info, "endpoint");
     }
-    fg_guard_leave();
+    fi_leave();
     return ret;
 }
 
@@ -355,15 +380,15 @@ static int fg_fi_scalable_ep(struct fid_domain *domain, struct fi_info *info,
     if (o == NULL) {
         return -FI_ENOSYS;
     }
-    if (fg_guard_depth() > 0 || fg_core_state() != FG_STATE_OBSERVE) {
+    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
         return o->scalable_ep(domain, info, sep, context);
     }
-    fg_guard_enter();
+    fi_enter();
     ret = o->scalable_ep(domain, info, sep, context);
     if (ret == 0) {
         note_endpoint(info, "endpoint");
     }
-    fg_guard_leave();
+    fi_leave();
     return ret;
 }
 
@@ -376,15 +401,15 @@ static int fg_fi_endpoint2(struct fid_domain *domain, struct fi_info *info,
     if (o == NULL) {
         return -FI_ENOSYS;
     }
-    if (fg_guard_depth() > 0 || fg_core_state() != FG_STATE_OBSERVE) {
+    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
         return o->endpoint2(domain, info, ep, flags, context);
     }
-    fg_guard_enter();
+    fi_enter();
     ret = o->endpoint2(domain, info, ep, flags, context);
     if (ret == 0) {
         note_endpoint(info, "endpoint");
     }
-    fg_guard_leave();
+    fi_leave();
     return ret;
 }
 
@@ -438,19 +463,19 @@ static int fg_fi_domain(struct fid_fabric *fabric, struct fi_info *info,
     if (o == NULL) {
         return -FI_ENOSYS;
     }
-    if (fg_guard_depth() > 0 || fg_core_state() != FG_STATE_OBSERVE) {
+    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
         return o->domain(fabric, info, dom, context);
     }
-    fg_guard_enter();
+    fi_enter();
     if (judge_domain(info) == FG_GO_FAIL) {
-        fg_guard_leave();
+        fi_leave();
         return -FI_EPERM;
     }
     ret = o->domain(fabric, info, dom, context);
     if (ret == 0) {
         wrap_domain(*dom);
     }
-    fg_guard_leave();
+    fi_leave();
     return ret;
 }
 
@@ -463,19 +488,19 @@ static int fg_fi_domain2(struct fid_fabric *fabric, struct fi_info *info,
     if (o == NULL) {
         return -FI_ENOSYS;
     }
-    if (fg_guard_depth() > 0 || fg_core_state() != FG_STATE_OBSERVE) {
+    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
         return o->domain2(fabric, info, dom, flags, context);
     }
-    fg_guard_enter();
+    fi_enter();
     if (judge_domain(info) == FG_GO_FAIL) {
-        fg_guard_leave();
+        fi_leave();
         return -FI_EPERM;
     }
     ret = o->domain2(fabric, info, dom, flags, context);
     if (ret == 0) {
         wrap_domain(*dom);
     }
-    fg_guard_leave();
+    fi_leave();
     return ret;
 }
 
@@ -506,14 +531,14 @@ static int fabric_common(const char *ver, struct fi_fabric_attr *attr,
         report_missing("fi_fabric", ver);
         return -FI_ENOSYS;
     }
-    if (fg_guard_depth() > 0 || (s = fg_core_state()) == FG_STATE_PASSTHROUGH) {
+    if (fi_depth > 0 || (s = fg_core_state()) == FG_STATE_PASSTHROUGH) {
         return real(attr, fabric, context);
     }
     if (s == FG_STATE_FAIL_CLOSED &&
         fg_core_fail_closed("libfabric", "fabric open") == FG_GO_FAIL) {
         return -FI_EPERM;
     }
-    fg_guard_enter();
+    fi_enter();
     memset(&obs, 0, sizeof(obs));
     obs.hmem = -1;
     if (attr != NULL) {
@@ -522,7 +547,7 @@ static int fabric_common(const char *ver, struct fi_fabric_attr *attr,
     }
     snprintf(api, sizeof(api), "fi_fabric@%s", ver);
     if (report("fabric", &obs, FG_FI_RULES_PROVIDER, api) == FG_GO_FAIL) {
-        fg_guard_leave();
+        fi_leave();
         return -FI_EPERM;
     }
     ret = real(attr, fabric, context);
@@ -537,7 +562,7 @@ static int fabric_common(const char *ver, struct fi_fabric_attr *attr,
                          "domains are not checked");
         }
     }
-    fg_guard_leave();
+    fi_leave();
     return ret;
 }
 
@@ -655,14 +680,14 @@ static int getinfo_common(const char *ver, uint32_t version, const char *node,
         report_missing("fi_getinfo", ver);
         return -FI_ENOSYS;
     }
-    if (fg_guard_depth() > 0 || (s = fg_core_state()) == FG_STATE_PASSTHROUGH) {
+    if (fi_depth > 0 || (s = fg_core_state()) == FG_STATE_PASSTHROUGH) {
         return real(version, node, service, flags, hints, info);
     }
     if (s == FG_STATE_FAIL_CLOSED &&
         fg_core_fail_closed("libfabric", "fi_getinfo") == FG_GO_FAIL) {
         return -FI_ENODATA;
     }
-    fg_guard_enter();
+    fi_enter();
     ret = real(version, node, service, flags, hints, info);
     pol = fg_core_policy();
     if (ret == 0 && info != NULL && *info != NULL &&
@@ -671,7 +696,7 @@ static int getinfo_common(const char *ver, uint32_t version, const char *node,
         ret = filter_refused(info, (freeinfo_fn)real_for_caller("fi_freeinfo", ver, caller),
                              api);
     }
-    fg_guard_leave();
+    fi_leave();
     return ret;
 }
 

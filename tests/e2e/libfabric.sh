@@ -225,3 +225,19 @@ expect_eq "explain --json FI_LOG_LEVEL=info output: valid, 25 candidates, verbs 
     "25 ['no RDMA devices found']"
 out=$(fi_info -p shm | "$CLI" explain - 2>&1)
 expect_eq "explain live fi_info -p shm from stdin: clean" "$?/$(printf '%s' "$out" | grep -c 'verdict: ok')" "0/1"
+
+# --- libfabric inside NCCL's init (aws-ofi-nccl) -----------------------------
+# The NCCL double loads NCCL_NET_PLUGIN during init as NCCL does; the plugin
+# opens tcp;ofi_rxm. The NCCL wrapper guards its init, and the libfabric
+# calls made inside it are still judged.
+if [ -x "$PROGS/nccl_init" ] && [ -e "$DOUBLES/libnccl.so.2" ]; then
+    L=$TMP/nccl_plugin.jsonl
+    out=$(FG_NCCL_DOUBLE_SCENARIO=plugin NCCL_NET_PLUGIN=$PROGS/libfi_plugin.so NCCL_DEBUG=INFO \
+          LD_LIBRARY_PATH=$DOUBLES FABGUARD_LOG=$L with_shim "$PROGS/nccl_init" 1 2>&1)
+    expect_contains "NCCL + libfabric plugin: the plugin ran inside init" "$out" "plugin init returned 0"
+    expect_contains "NCCL + libfabric plugin: libfabric judged inside the guarded NCCL init" "$(cat "$L")" \
+        '"lib":"libfabric","event":"fabric","verdict":"violation","rule":"libfabric.forbid_providers","provider":"tcp;ofi_rxm"'
+    expect_contains "NCCL + libfabric plugin: the NCCL comm judged too" "$(cat "$L")" '"lib":"nccl"'
+else
+    skip "NCCL + libfabric plugin" "nccl_init or the libnccl double not built"
+fi

@@ -215,6 +215,17 @@ START_TEST(ofi_nccl_lines)
     /* judged like a process's own fabric */
     judge(o, FG_FI_RULES_ALL);
     ck_assert_str_eq(rules(), "libfabric.forbid_providers");
+    /* the one-call form the NCCL reader uses */
+    memset(&f, 0, sizeof(f));
+    ck_assert_int_eq(fg_judge_ofi_nccl_line(&pol, &mgmt,
+        "h:1:1 [0] NCCL INFO NET/OFI Selected Provider is tcp;ofi_rxm (found 1 nics)", &o, &f), 1);
+    ck_assert_str_eq(rules(), "libfabric.forbid_providers");
+    ck_assert_str_eq(f.v[0].detail, "provider tcp;ofi_rxm (fabric ?)");
+    memset(&f, 0, sizeof(f));
+    ck_assert_int_eq(fg_judge_ofi_nccl_line(&pol, &mgmt,
+        "h:1:1 [0] NCCL INFO NET/OFI Selected provider is efa, fabric is efa-direct (found 32 nics)", &o, &f), 1);
+    ck_assert_uint_eq(f.n, 0);
+    ck_assert_int_eq(fg_judge_ofi_nccl_line(&pol, &mgmt, "NCCL INFO NET/IB : Using [0]mlx5_0:1/IB", &o, &f), 0);
     /* not such lines */
     ck_assert_int_eq(fg_fi_ofi_nccl_selected("NCCL INFO NET/OFI Using Libfabric version 1.22", &o, &nics), 0);
     ck_assert_int_eq(fg_fi_ofi_nccl_selected("NET/OFI Selected Provider is ", &o, &nics), 0);
