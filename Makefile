@@ -108,7 +108,7 @@ $(BUILD)/tests/progs/linked_%: tests/progs/linked_%.c $(BUILD)/tests/progs/lib%.
 # fi_getinfo@@FABRIC_1.3, fi_fabric@@FABRIC_1.1) and never UCX.
 $(BUILD)/tests/progs/fi_%: tests/progs/fi_%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -lfabric $(LDLIBS_SYS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lfabric $(LDLIBS_SYS) -lpthread
 
 $(BUILD)/tests/progs/libfi_%.so: tests/progs/libfi_%.c
 	@mkdir -p $(dir $@)

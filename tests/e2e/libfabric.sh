@@ -241,3 +241,21 @@ if [ -x "$PROGS/nccl_init" ] && [ -e "$DOUBLES/libnccl.so.2" ]; then
 else
     skip "NCCL + libfabric plugin" "nccl_init or the libnccl double not built"
 fi
+
+# --- threads, fail-closed ---------------------------------------------------
+L=$TMP/threads.jsonl
+out=$(FABGUARD_LOG=$L with_shim "$PROGS/fi_threads" shm 32 2>&1)
+expect_contains "32 threads opening shm at once: all open" "$out" "opened 32 of 32"
+expect_contains "32 threads: every endpoint counted (identical events rate-limited)" \
+    "$(grep '"event":"summary"' "$L")" '"endpoints":32,'
+L=$TMP/threads_tcp.jsonl
+out=$(FABGUARD_LOG=$L with_shim "$PROGS/fi_threads" "tcp;ofi_rxm" 16 2>&1)
+expect_contains "16 threads on tcp;ofi_rxm: all open in warn mode" "$out" "opened 16 of 16"
+expect_contains "16 threads on tcp;ofi_rxm: violations counted" "$(grep '"event":"summary"' "$L")" '"endpoints":16,'
+printf '[libfabric]\nhmem = sometimes\n' > "$TMP/bad.ini"
+out=$(FABGUARD_POLICY=$TMP/bad.ini FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail \
+      with_shim "$FI_OPEN" --prov shm 2>&1)
+expect_contains "broken policy, enforce+fail: fi_getinfo refused (fails closed)" "$out" "getinfo=-61"
+expect_contains "broken policy: the reason names file and line" "$out" "bad.ini:2"
+out=$(FABGUARD_POLICY=$TMP/bad.ini FABGUARD_MODE=warn with_shim "$FI_OPEN" --prov shm 2>&1)
+expect_contains "broken policy, warn: pass-through" "$out" "getinfo=0 fabric=0 domain=0 endpoint=0 provider=shm"
