@@ -24,7 +24,7 @@ pingpong() {
     FABGUARD_LOG=$log with_shim timeout 60 fi_pingpong "$@" -I 3 -S 64 -B "$port" \
         >"$TMP/$name.srv" 2>&1 &
     srv=$!
-    sleep 1
+    wait_listen "$port"
     PP_OUT=$(FABGUARD_LOG=$log with_shim timeout 60 fi_pingpong "$@" -I 3 -S 64 \
         -P "$port" 127.0.0.1 2>&1)
     PP_RC=$?
@@ -32,6 +32,17 @@ pingpong() {
     PP_SRV_RC=$?
 }
 count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+# wait_listen PORT [CMD-PREFIX…]: until a socket listens on PORT (30 s at
+# most; a loaded machine or a sanitizer build starts the server slowly).
+# Polled with ss, never by connecting: fi_pingpong would take that as its client.
+wait_listen() {
+    local port=$1 i; shift
+    for i in $(seq 1 300); do
+        "$@" ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && return 0
+        sleep 0.1
+    done
+    return 1
+}
 
 # --- the shim itself -------------------------------------------------------
 check "shim does not link libfabric" sh -c "! ldd '$SHIM' | grep -q libfabric"

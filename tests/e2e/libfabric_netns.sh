@@ -21,7 +21,11 @@ ns_pingpong() {
     in_a env "$@" FABGUARD_LOG=$TMP/nsa.jsonl LD_PRELOAD="$(preload_of "$SHIM")" \
         timeout 60 fi_pingpong -p tcp -e msg -I 3 -S 64 -B $PORT >"$TMP/nsa.out" 2>&1 &
     spid=$!
-    sleep 1
+    local i
+    for i in $(seq 1 300); do   # until the server listens (never connect: it would be its client)
+        in_a ss -ltnH "sport = :$PORT" 2>/dev/null | grep -q . && break
+        sleep 0.1
+    done
     in_b env "$@" FABGUARD_LOG=$TMP/nsb.jsonl LD_PRELOAD="$(preload_of "$SHIM")" \
         timeout 60 fi_pingpong -p tcp -e msg -I 3 -S 64 -P $PORT "$addr" >"$TMP/nsb.out" 2>&1
     local crc=$?
