@@ -104,6 +104,16 @@ $(BUILD)/tests/progs/linked_%: tests/progs/linked_%.c $(BUILD)/tests/progs/lib%.
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wl,-rpath,'$$ORIGIN' -Wl,--no-as-needed -o $@ $< -L$(BUILD)/tests/progs -l$* $(LDLIBS_SYS)
 
+# fi_*.c are libfabric applications: they link libfabric (its versioned
+# fi_getinfo@@FABRIC_1.3, fi_fabric@@FABRIC_1.1) and never UCX.
+$(BUILD)/tests/progs/fi_%: tests/progs/fi_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lfabric $(LDLIBS_SYS) -lpthread
+
+$(BUILD)/tests/progs/libfi_%.so: tests/progs/libfi_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -shared -o $@ $< -lfabric $(LDLIBS_SYS)
+
 $(BUILD)/tests/progs/noucx_%: tests/progs/noucx_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_SYS)

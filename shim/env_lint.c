@@ -4,6 +4,7 @@
  * NCCL_IB_HCA and NCCL_SOCKET_IFNAME; src/graph/paths.cc for the level
  * names), checked against this node. */
 #include "fabguard/node.h"
+#include "fabguard/libfabric_env.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -406,4 +407,5 @@ void fg_env_checks(const fg_node_t *n, char *const *envp, fg_checks_t *out)
     lint_gid(n, envp, out);
     lint_newer(envp, out);
     lint_typos(envp, out);
+    fg_env_checks_libfabric(n, envp, out);
 }

@@ -42,6 +42,14 @@ static const fg_key_info_t fg_keys[FG_KEY_COUNT] = {
       "HCAs NCCL may use; empty = any" },
     { FG_KEY_NCCL_GPU_DIRECT_RDMA, "nccl", "gpu_direct_rdma", "FABGUARD_NCCL_GPU_DIRECT_RDMA", "any",
       "require | any" },
+    { FG_KEY_LIBFABRIC_FORBID_PROVIDERS, "libfabric", "forbid_providers",
+      "FABGUARD_LIBFABRIC_FORBID_PROVIDERS", "tcp, sockets, udp, net",
+      "libfabric providers to refuse (a glob matches the whole name, e.g. tcp;ofi_rxm, or one layer of it)" },
+    { FG_KEY_LIBFABRIC_ALLOW_DOMAINS, "libfabric", "allow_domains",
+      "FABGUARD_LIBFABRIC_ALLOW_DOMAINS", "",
+      "libfabric domains (rdmap*, mlx5_*, a netdev for tcp) a process may open; empty = any" },
+    { FG_KEY_LIBFABRIC_HMEM, "libfabric", "hmem", "FABGUARD_LIBFABRIC_HMEM", "any",
+      "require | any: require = the opened domain must offer FI_HMEM (GPU memory, GPUDirect)" },
     { FG_KEY_TOPO_RAIL_AFFINITY, "topology", "rail_affinity", "FABGUARD_TOPOLOGY_RAIL_AFFINITY", "warn",
       "GPU traffic through a NIC far from the GPU: any | warn (report) | require (violation)" },
     { FG_KEY_TOPO_RAIL_MAX_DISTANCE, "topology", "rail_max_distance", "FABGUARD_TOPOLOGY_RAIL_MAX_DISTANCE", "PXB",
@@ -50,7 +58,7 @@ static const fg_key_info_t fg_keys[FG_KEY_COUNT] = {
       "GPU memory between peers on one node: any | warn (report) | require_nvlink (violation unless cuda_ipc/P2P/NVLS)" },
 };
 
-static const char *const fg_sections[] = { "fabguard", "ucx", "nccl", "topology" };
+static const char *const fg_sections[] = { "fabguard", "ucx", "nccl", "libfabric", "topology" };
 
 const fg_key_info_t *fg_policy_keys(size_t *count_p)
 {
@@ -257,6 +265,8 @@ static fg_list_t *key_list(fg_policy_t *pol, fg_key_t key)
     case FG_KEY_UCX_ALLOW_DEVICES:      return &pol->ucx.allow_devices;
     case FG_KEY_NCCL_FORBID_TRANSPORTS: return &pol->nccl.forbid_transports;
     case FG_KEY_NCCL_ALLOW_HCAS:        return &pol->nccl.allow_hcas;
+    case FG_KEY_LIBFABRIC_FORBID_PROVIDERS: return &pol->libfabric.forbid_providers;
+    case FG_KEY_LIBFABRIC_ALLOW_DOMAINS:    return &pol->libfabric.allow_domains;
     default:                            return NULL;
     }
 }
@@ -301,10 +311,13 @@ static int set_value(fg_policy_t *pol, fg_key_t key, const char *v,
         return 0;
     case FG_KEY_UCX_GPU_DIRECT_RDMA:
     case FG_KEY_NCCL_GPU_DIRECT_RDMA:
+    case FG_KEY_LIBFABRIC_HMEM:
         *expect = "require or any";
         if (parse_enum(v, gdr, 2, &e) < 0) goto bad;
         if (key == FG_KEY_UCX_GPU_DIRECT_RDMA) {
             pol->ucx.gpu_direct_rdma = (fg_gdr_t)e;
+        } else if (key == FG_KEY_LIBFABRIC_HMEM) {
+            pol->libfabric.hmem = (fg_gdr_t)e;
         } else {
             pol->nccl.gpu_direct_rdma = (fg_gdr_t)e;
         }
@@ -498,13 +511,13 @@ static int parse_section(char *s, const char *where, unsigned line,
     name   = trim(s + 1);
     sec    = find_section(name);
     if (sec < 0) {
-        const char *hint = closest(name, fg_sections, 3);
+        const char *hint = closest(name, fg_sections, sizeof(fg_sections) / sizeof(fg_sections[0]));
         if (hint != NULL) {
             fg_error_set(err, where, line,
                          "unknown section [%.64s] (did you mean [%s]?)", name, hint);
         } else {
             fg_error_set(err, where, line,
-                         "unknown section [%.64s] (sections: fabguard, ucx, nccl)", name);
+                         "unknown section [%.64s] (sections: fabguard, ucx, nccl, libfabric)", name);
         }
         return -1;
     }
@@ -535,7 +548,7 @@ static int parse_assignment(fg_policy_t *pol, char *s, const char *where,
     }
     if (section < 0) {
         fg_error_set(err, where, line,
-                     "key '%.64s' before any [section] (start with [fabguard], [ucx] or [nccl])",
+                     "key '%.64s' before any [section] (start with [fabguard], [ucx], [nccl] or [libfabric])",
                      name);
         return -1;
     }
@@ -724,6 +737,9 @@ void fg_policy_value_text(const fg_policy_t *pol, fg_key_t key, char *buf,
         break;
     case FG_KEY_NCCL_GPU_DIRECT_RDMA:
         fg_strlcpy(buf, pol->nccl.gpu_direct_rdma == FG_GDR_REQUIRE ? "require" : "any", cap);
+        break;
+    case FG_KEY_LIBFABRIC_HMEM:
+        fg_strlcpy(buf, pol->libfabric.hmem == FG_GDR_REQUIRE ? "require" : "any", cap);
         break;
     case FG_KEY_TOPO_RAIL_AFFINITY:
         fg_strlcpy(buf, (const char *[]){ "any", "warn", "require" }[pol->topology.rail_affinity], cap);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages fabguard's build, tests and demo need:
 # apt-get when root, otherwise print the exact command and stop.
-PKGS="gcc make pkg-config libucx-dev ucx-utils check libunwind-dev iproute2 python3 python3-yaml procps strace patchelf"
+PKGS="gcc make pkg-config libucx-dev ucx-utils libfabric-dev libfabric-bin check libunwind-dev iproute2 python3 python3-yaml procps strace patchelf"
 [ -n "${FG_FUZZ:-}" ] && PKGS="$PKGS clang libclang-rt-14-dev"
 # report --prometheus is checked with promtool and served by node_exporter (tests/e2e/prometheus.sh)
 PKGS="$PKGS prometheus prometheus-node-exporter"

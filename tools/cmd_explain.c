@@ -17,7 +17,8 @@ static void usage(FILE *out)
             "usage: fabguard explain [--json] [--policy FILE] FILE|- …\n"
             "Reads an NCCL debug log (NCCL_DEBUG=INFO, one rank or a whole job, with\n"
             "mpirun/kubectl prefixes) or UCX text (ucp_ep_print_info, ucx_info -e,\n"
-            "UCX_PROTO_INFO=y tables) and says which network, devices and transports\n"
+            "UCX_PROTO_INFO=y tables) or libfabric text (fi_info, FI_LOG_LEVEL=info)\n"
+            "and says which network, devices, transports or providers\n"
             "were used and what the policy thinks of them.\n"
             "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
 }
@@ -72,6 +73,8 @@ int cmd_explain(int argc, char **argv)
         }
         rc = explain_looks_like_nccl(text, len)
                  ? explain_nccl(argv[i], text, len, &pol, json, stdout)
+             : explain_looks_like_fi(text, len)
+                 ? explain_fi(argv[i], text, len, &pol, json, stdout)
                  : explain_ucx(argv[i], text, len, &pol, json, stdout);
         if (rc > worst) {
             worst = rc;

@@ -11,6 +11,10 @@
 int explain_looks_like_nccl(const char *text, size_t len);
 int explain_nccl(const char *name, const char *text, size_t len,
                  const fg_policy_t *pol, int json, FILE *out);
+/* libfabric: fi_info output and FI_LOG_LEVEL lines (tools/explain_fi.c) */
+int explain_looks_like_fi(const char *text, size_t len);
+int explain_fi(const char *name, const char *text, size_t len,
+               const fg_policy_t *pol, int json, FILE *out);
 int explain_ucx(const char *name, const char *text, size_t len,
                 const fg_policy_t *pol, int json, FILE *out);
 

@@ -31,6 +31,8 @@ typedef enum {
     FG_KEY_UCX_ALLOW_DEVICES, FG_KEY_UCX_GPU_DIRECT_RDMA,
     FG_KEY_NCCL_REQUIRE_NET, FG_KEY_NCCL_FORBID_TRANSPORTS,
     FG_KEY_NCCL_ALLOW_HCAS, FG_KEY_NCCL_GPU_DIRECT_RDMA,
+    FG_KEY_LIBFABRIC_FORBID_PROVIDERS, FG_KEY_LIBFABRIC_ALLOW_DOMAINS,
+    FG_KEY_LIBFABRIC_HMEM,
     FG_KEY_TOPO_RAIL_AFFINITY, FG_KEY_TOPO_RAIL_MAX_DISTANCE,
     FG_KEY_TOPO_SAME_HOST_GPU,
     FG_KEY_COUNT
@@ -63,6 +65,11 @@ typedef struct fg_policy {
         fg_gdr_t  gpu_direct_rdma;
     } nccl;
     struct {
+        fg_list_t forbid_providers;  /* globs on the provider name or one of its ';' layers */
+        fg_list_t allow_domains;     /* domain names (netdev for tcp/sockets); empty = any */
+        fg_gdr_t  hmem;              /* require: the domain must offer FI_HMEM */
+    } libfabric;
+    struct {
         fg_rail_t     rail_affinity;
         fg_dist_t     rail_max_distance;   /* worst acceptable GPU-NIC distance */
         fg_samehost_t same_host_gpu;
@@ -74,7 +81,7 @@ typedef struct fg_policy {
 /* Static description of each key (for the CLI and did-you-mean). */
 typedef struct {
     fg_key_t    key;
-    const char *section;   /* "fabguard", "ucx", "nccl" */
+    const char *section;   /* "fabguard", "ucx", "nccl", "libfabric", "topology" */
     const char *name;      /* "forbid_transports" */
     const char *env;       /* "FABGUARD_UCX_FORBID_TRANSPORTS" */
     const char *def;       /* built-in default, as text */

@@ -20,6 +20,7 @@
  * Scenario: FG_NCCL_DOUBLE_SCENARIO = ib_gdr (default) | ib_nogdr | roce |
  * socket | plugin | lazy_ib | lazy_socket; add "flood" to write 200,000
  * extra INFO lines during init (a capture pipe under pressure). */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,25 @@ static void channels(ncclComm_t c)
     c->connected = 1;
 }
 
+/* NCCL loads its net plugin during init (src/plugin/net.cc: dlopen of
+ * NCCL_NET_PLUGIN, RTLD_NOW | RTLD_LOCAL). With a path there, the double
+ * does the same and runs its fg_plugin_run: a plugin that opens libfabric
+ * as aws-ofi-nccl does (tests/progs/libfi_plugin.c). */
+static void run_net_plugin(void)
+{
+    const char *path = getenv("NCCL_NET_PLUGIN");
+    void       *h;
+    int (*run)(void);
+
+    if (path == NULL || path[0] != '/' || (h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+        return;
+    }
+    *(void **)&run = dlsym(h, "fg_plugin_run");
+    if (run != NULL) {
+        say(L_INFO, S_INIT | S_NET, "NET/Plugin: plugin init returned %d", run());
+    }
+}
+
 static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
 {
     ncclComm_t c = calloc(1, sizeof(*c));
@@ -126,6 +146,7 @@ static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
         say(L_INFO, S_INIT | S_NET, "NET/Socket : Using [0]eth0:10.0.0.7<0>");
         say(L_INFO, S_INIT, "Using network Socket");
     } else if (is("plugin")) {
+        run_net_plugin();
         say(L_INFO, S_INIT | S_NET, "NET/Plugin: Loaded net plugin AWS Libfabric (v9)");
         say(L_INFO, S_INIT, "Using network AWS Libfabric");
     } else {

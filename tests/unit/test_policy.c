@@ -116,7 +116,7 @@ static const struct { const char *text; unsigned line; const char *reason; } bad
     { "[ucx]\nrequire_net = IB\n", 2, "(it belongs in [nccl])" },
     { "[ucx]\ncompletely_unknown = 1\n", 2, "unknown key 'completely_unknown' in [ucx]" },
     { "[uxc]\n", 1, "unknown section [uxc] (did you mean [ucx]?)" },
-    { "[zzzzzzzz]\n", 1, "unknown section [zzzzzzzz] (sections: fabguard, ucx, nccl)" },
+    { "[zzzzzzzz]\n", 1, "unknown section [zzzzzzzz] (sections: fabguard, ucx, nccl, libfabric)" },
     { "[ucx\n", 1, "section header without closing ']'" },
     { "[ucx] x\n", 1, "text after section header" },
     { "mode = warn\n", 1, "before any [section]" },
