@@ -190,3 +190,8 @@ $(AUDIT): shim/audit/audit.c shim/audit/audit.map include/fabguard/audit_gate.h
 	  -Wl,-z,defs -Wl,-z,now -o $@ shim/audit/audit.c
 	@if nm -D --undefined-only $@ | grep -q .; then \
 	  echo "$@ must not import anything:"; nm -D --undefined-only $@; rm -f $@; exit 1; fi
+.PHONY: install-audit
+install: install-audit
+install-audit: $(AUDIT)
+	install -d $(DESTDIR)$(PREFIX)/lib
+	install -m 0755 $(AUDIT) $(DESTDIR)$(PREFIX)/lib/libfabguard-audit.so

@@ -338,6 +338,7 @@ static void lint_typos(char *const *envp, fg_checks_t *out)
         "NCCL_IB_HCA", "NCCL_SOCKET_IFNAME", "NCCL_IB_DISABLE", "NCCL_NET_GDR_LEVEL", "NCCL_P2P_LEVEL",
         "NCCL_IB_GID_INDEX", "NCCL_DEBUG", "NCCL_DEBUG_SUBSYS", "NCCL_DEBUG_FILE", "UCX_LOG_LEVEL",
         "NCCL_NET", "NCCL_NET_PLUGIN", "UCX_MEMTYPE_CACHE", "NCCL_SHM_DISABLE", "NCCL_P2P_DISABLE",
+        "NIXL_UCX_DEEPBIND",
     };
     size_t i, k;
 
@@ -361,8 +362,27 @@ static void lint_typos(char *const *envp, fg_checks_t *out)
     }
 }
 
+/* NIXL >= 1.4 loads its UCX plugin with RTLD_DEEPBIND when asked: the
+ * plugin then binds UCX past the preload, and only the LD_AUDIT companion
+ * (libfabguard-audit.so) brings its calls back to fabguard. */
+static void lint_deepbind(char *const *envp, fg_checks_t *out)
+{
+    const char *v = env_get(envp, "NIXL_UCX_DEEPBIND"), *audit = env_get(envp, "LD_AUDIT");
+
+    if (v == NULL) return;
+    if (strcmp(v, "1") != 0)
+        fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "'%s' (NIXL loads its UCX plugin normally)", v);
+    else if (audit == NULL || strstr(audit, "libfabguard-audit") == NULL)
+        fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_WARN,
+                      "set LD_AUDIT=/path/to/libfabguard-audit.so beside LD_PRELOAD (fabguard run does)",
+                      "'1' without libfabguard-audit.so in LD_AUDIT: NIXL's UCX plugin (RTLD_DEEPBIND) bypasses fabguard, its transfers are not checked");
+    else
+        fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "'1' with libfabguard-audit.so in LD_AUDIT");
+}
+
 void fg_env_checks(const fg_node_t *n, char *const *envp, fg_checks_t *out)
 {
+    lint_deepbind(envp, out);
     lint_ucx_tls(n, env_get(envp, "UCX_TLS"), out);
     lint_ucx_net_devices(n, env_get(envp, "UCX_NET_DEVICES"), out);
     lint_simple(n, envp, out);

@@ -24,6 +24,10 @@ typedef struct {
     int  nlane;
     char nccl_net[64];
     int  tcp, mgmt, gdr_off;
+    /* processes that said some UCX/NCCL calls were not seen: not checked */
+    long unchecked, unchecked_pid[32];
+    int  nunchecked_pid;
+    char unchecked_why[256];
 } group_t;
 
 typedef struct {
@@ -115,6 +119,28 @@ static void add_rule(report_t *r, const fg_event_rec_t *e)
     }
 }
 
+/* A process counts once however many "not seen" events it wrote (one at
+ * load, one in its summary); beyond the pids kept, each event counts. */
+static void add_unchecked(group_t *g, const fg_event_rec_t *e)
+{
+    int k;
+
+    for (k = 0; k < g->nunchecked_pid && g->unchecked_pid[k] != e->pid; k++) {}
+    if (k < g->nunchecked_pid) return;
+    if (g->nunchecked_pid < 32) g->unchecked_pid[g->nunchecked_pid++] = e->pid;
+    g->unchecked++;
+    if (g->unchecked_why[0] == '\0') fg_strlcpy(g->unchecked_why, e->detail, sizeof(g->unchecked_why));
+}
+
+static long total_unchecked(const report_t *r)
+{
+    long   n = 0;
+    size_t i;
+
+    for (i = 0; i < r->ng; i++) n += r->g[i].unchecked;
+    return n;
+}
+
 static void add_event(report_t *r, const fg_event_rec_t *e)
 {
     char     pod[96], lane[100];
@@ -135,6 +161,10 @@ static void add_event(report_t *r, const fg_event_rec_t *e)
         g->processes++;
         if (e->counts_endpoints > 0) g->endpoints += e->counts_endpoints;
         if (e->counts_comms > 0) g->comms += e->counts_comms;
+    }
+    if ((strcmp(e->event, "summary") == 0 && e->unobserved) ||
+        (strcmp(e->lib, "fabguard") == 0 && strcmp(e->event, "unobserved") == 0)) {
+        add_unchecked(g, e);
     }
     if (strcmp(e->lib, "ucx") == 0 && strcmp(e->event, "endpoint") == 0) {
         for (i = 0; i < e->nlanes; i++) {
@@ -334,6 +364,14 @@ static void print_human(const report_t *r)
         printf("  e.g. %s\n", r->rules[k].example);
     }
     if (r->nrules == 0) printf("  none\n");
+    printf("\nnot checked (UCX/NCCL calls these processes made were not seen):\n");
+    for (i = 0; i < r->ng; i++) {
+        const group_t *g = &r->g[i];
+        if (g->unchecked == 0) continue;
+        printf("  %-16s %-14s %-12s %ld process%s  %s\n", g->host, g->pod[0] ? g->pod : "-", g->prog,
+               g->unchecked, g->unchecked == 1 ? "" : "es", g->unchecked_why);
+    }
+    if (total_unchecked(r) == 0) printf("  none\n");
     printf("\noutliers:\n");
     k = 0;
     for (o = 0; o < 3; o++) {
@@ -386,6 +424,8 @@ static void print_json(const report_t *r)
         }
         fg_sb_putc(&sb, '}');
         fg_json_kv_str(&sb, &first, "nccl_net", g->nccl_net[0] ? g->nccl_net : NULL);
+        fg_json_kv_long(&sb, &first, "not_checked", g->unchecked);
+        fg_json_kv_str(&sb, &first, "not_checked_why", g->unchecked ? g->unchecked_why : NULL);
         fg_sb_putc(&sb, '}');
     }
     fg_sb_puts(&sb, "],\"rules\":[");
@@ -434,7 +474,7 @@ int cmd_report(int argc, char **argv)
 {
     report_t r;
     int      json = 0, i, npaths = 0;
-    long     violations = 0;
+    long     violations = 0, unchecked;
 
     memset(&r, 0, sizeof(r));
     for (i = 1; i < argc; i++) {
@@ -443,7 +483,7 @@ int cmd_report(int argc, char **argv)
                    "Aggregates fabguard event logs (files, folders recursively, - for stdin;\n"
                    "lines may carry a prefix such as kubectl logs --prefix) into one table:\n"
                    "per host/pod/program what was used, violations by rule, and outliers.\n"
-                   "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
+                   "exit: 0 clean, 1 violations or processes not checked, 2 usage or unreadable input\n");
             return FG_EXIT_OK;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
@@ -461,8 +501,10 @@ int cmd_report(int argc, char **argv)
     }
     if (json) print_json(&r); else print_human(&r);
     for (i = 0; i < r.nrules; i++) violations += r.rules[i].count;
+    unchecked = total_unchecked(&r);
     free(r.g);
     free(r.slots);
     if (r.errors) return FG_EXIT_USAGE;
-    return violations ? FG_EXIT_VIOLATION : FG_EXIT_OK;
+    /* a process that was not checked is not clean */
+    return (violations || unchecked) ? FG_EXIT_VIOLATION : FG_EXIT_OK;
 }

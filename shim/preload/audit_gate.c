@@ -246,14 +246,19 @@ void fg_audit_poll(void)
     }
 }
 
-/* At load: NIXL is asked for RTLD_DEEPBIND and the audit module is not
- * active, so NIXL's UCX plugin will bind its UCX privately. Said now: a
- * worker stopped by SIGTERM never writes an exit summary. */
+/* At load: NIXL is asked for RTLD_DEEPBIND, the audit module is not
+ * active, and this program links NIXL or UCX, so NIXL's UCX plugin will
+ * bind its UCX privately. Said now: a worker stopped by SIGTERM never writes
+ * an exit summary. Other processes of the pod (shells, probes, a Python
+ * that imports NIXL only later) stay silent here; their exit summary says
+ * it. */
 __attribute__((constructor)) static void fg_audit_at_load(void)
 {
-    char detail[400];
+    char detail[400], name[128];
 
-    if (!env_is_one("NIXL_UCX_DEEPBIND") || audit_attached()) {
+    if (!env_is_one("NIXL_UCX_DEEPBIND") || audit_attached() ||
+        !(fg_loaded_object_matching("libnixl", name, sizeof(name)) ||
+          fg_loaded_object_matching("libucp", name, sizeof(name)))) {
         return;
     }
     fg_audit_cause(detail, sizeof(detail));

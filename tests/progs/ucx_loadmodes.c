@@ -6,9 +6,11 @@
  *                   must bind to itself, not to the public copy)
  *   deepbind:PLUGIN dlopen(PLUGIN, RTLD_DEEPBIND) and run its fg_plugin_run
  *                   (NIXL's UCX plugin with NIXL_UCX_DEEPBIND=1)
+ *   kill            SIGKILL itself (a worker stopped before its exit summary)
  * Each creates a context, a worker and an endpoint to its own worker
  * address, and prints "MODE status N" (the ucp_ep_create status). */
 #include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <ucp/api/ucp.h>
@@ -118,6 +120,10 @@ int main(int argc, char **argv)
         int   st;
         void *h;
 
+        if (strcmp(argv[i], "kill") == 0) {
+            fflush(stdout);
+            raise(SIGKILL);
+        }
         if (strcmp(argv[i], "direct") == 0) {
             api_direct(&a);
             st = run(&a);
