@@ -11,9 +11,10 @@
  * How it stays harmless in every process:
  * - It calls no libc function at all (it runs in its own link namespace,
  *   during early start-up before TLS exists; stdio or errno would crash).
- * - la_objopen returns LA_FLG_BINDTO only for UCX copies, so the loader
- *   calls la_symbind64 only for bindings into libucp; every other object
- *   costs one hash lookup at load.
+ * - la_objopen returns LA_FLG_BINDTO only for UCX copies and
+ *   LA_FLG_BINDFROM only for objects that import UCX, so the loader calls
+ *   la_symbind64 only for bindings into libucp; every other object costs
+ *   two hash lookups and a scan of its imports at load.
  * - It defines no la_pltenter/la_pltexit: from glibc 2.35 on, PLT calls then
  *   run at full speed. Before 2.35 (LAV_CURRENT 1) any audit module puts
  *   every lazily bound call of every object through the loader's profiling
@@ -204,6 +205,23 @@ static int claim_slot(fg_audit_gate_t *g, int idx, uintptr_t real)
     return -1;
 }
 
+/* Does the object import one of the wrapped UCX names? Undefined symbols
+ * sit below GNU hash's symoffset (or anywhere, for a DT_HASH-only object). */
+static int imports_ucx(const dyn_t *d, const fg_audit_gate_t *g)
+{
+    uint32_t n = d->gnu_hash != NULL ? d->gnu_hash[1] : d->sysv_hash[1], i;
+
+    for (i = 1; i < n; i++) {
+        const ElfW(Sym) *s    = &d->symtab[i];
+        const char      *name = d->strtab + s->st_name;
+        if (s->st_shndx == SHN_UNDEF && name[0] == 'u' && name[1] == 'c' &&
+            name[2] == 'p' && name[3] == '_' && name_index(g, name) >= 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* ---- the audit interface -------------------------------------------------- */
 
 AU_EXPORT unsigned int la_version(unsigned int version)
@@ -245,7 +263,10 @@ AU_EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid,
         *cookie = (uintptr_t)map | TAG_UCX;
         return LA_FLG_BINDTO | LA_FLG_BINDFROM;
     }
-    return LA_FLG_BINDFROM;
+    /* Only an object that imports UCX can bind past the preload (it may be
+     * loaded RTLD_DEEPBIND); dlsym(handle) lookups are reported for the
+     * BINDTO side alone. Everything else gets no flags: no callback. */
+    return imports_ucx(&d, gate) ? LA_FLG_BINDFROM : 0;
 }
 
 AU_EXPORT uintptr_t la_symbind64(ElfW(Sym) *sym, unsigned int ndx,
