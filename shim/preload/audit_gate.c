@@ -19,7 +19,11 @@
 #include "resolve.h"
 #include "fabguard/audit_gate.h"
 
+#include <dlfcn.h>
+#include <elf.h>
 #include <gnu/libc-version.h>
+#include <link.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,14 +221,24 @@ static void report_unobserved(const char *cause, const char *detail)
     }
 }
 
-/* Bindings the audit module had to leave alone: reported once, at the next
- * intercepted call and at exit. */
+/* Bindings the audit module had to leave alone, and GOT entries that bypass
+ * us: reported once each, at the first context creation and at exit. */
+static void check_bypass(void);
+
 void fg_audit_poll(void)
 {
+    static int  scanned;
+    char        name[128];
     uint32_t    why = __atomic_load_n(&fabguard_audit_gate.unseen, __ATOMIC_ACQUIRE);
     char        detail[400];
     const char *obj = fabguard_audit_gate.unseen_object;
 
+    /* once, at the first resolution (a context creation): objects already
+     * loaded whose GOT bypasses us; the exit check sees later ones */
+    if (!__atomic_exchange_n(&scanned, 1, __ATOMIC_ACQ_REL) &&
+        fg_loaded_object_matching("libucp", name, sizeof(name))) {
+        check_bypass();
+    }
     if (why == 0) {
         return;
     }
@@ -244,6 +258,212 @@ void fg_audit_poll(void)
                  FG_GATE_SLOTS, obj);
         report_unobserved("too_many_copies", detail);
     }
+}
+
+/* ---- bindings past the preload, found in the loaded objects' GOTs ---------
+ * Whatever the loader told or did not tell the audit module, the GOT of an
+ * object shows where its UCX calls go: a wrapped name bound to a libucp copy
+ * instead of to us means that object's calls were not seen (RTLD_DEEPBIND
+ * without LD_AUDIT, or a GOT entry the loader never audits: -fno-plt, a
+ * taken address). Checked at the first context creation and at exit. */
+#if defined(__x86_64__)
+#define FG_R_GLOB_DAT R_X86_64_GLOB_DAT
+#define FG_R_JUMP_SLOT R_X86_64_JUMP_SLOT
+#elif defined(__aarch64__)
+#define FG_R_GLOB_DAT R_AARCH64_GLOB_DAT
+#define FG_R_JUMP_SLOT R_AARCH64_JUMP_SLOT
+#endif
+
+/* Both passes run inside dl_iterate_phdr (the loader's list lock, so no
+ * object goes away meanwhile) and take no other lock: no dladdr there, the
+ * first pass records every object's address range for the second. */
+#define FG_SCAN_MAX 512
+typedef struct {
+    uintptr_t lo, hi;
+    char      name[96];
+} range_t;
+
+typedef struct {
+    range_t   obj[FG_SCAN_MAX];
+    size_t    n;
+    uintptr_t ours;
+    char      object[96], name[FG_GATE_NAMELEN], target[96];
+    int       found;
+} bypass_t;
+
+static pthread_mutex_t scan_lock = PTHREAD_MUTEX_INITIALIZER;
+static bypass_t        scan;   /* large: static, under scan_lock */
+
+static int wrapped_name(const char *name)
+{
+    int i;
+
+    if (strncmp(name, "ucp_", 4) != 0) {
+        return 0;
+    }
+    for (i = 0; i < FG_GATE_NAMES; i++) {
+        if (strcmp(fabguard_audit_gate.names[i], name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+
+    return slash ? slash + 1 : (path && path[0] ? path : "the program");
+}
+
+static int range_of(const bypass_t *b, uintptr_t a)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++) {
+        if (a >= b->obj[i].lo && a < b->obj[i].hi) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static int collect_range(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    bypass_t *b = arg;
+    range_t  *r;
+    size_t    i;
+
+    (void)size;
+    if (b->n == FG_SCAN_MAX) {
+        return 1;
+    }
+    r     = &b->obj[b->n];
+    r->lo = UINTPTR_MAX;
+    r->hi = 0;
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD) {
+            uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+            if (lo < r->lo) r->lo = lo;
+            if (lo + ph->p_memsz > r->hi) r->hi = lo + ph->p_memsz;
+        }
+    }
+    if (r->hi > r->lo) {
+        fg_strlcpy(r->name, base_name(info->dlpi_name), sizeof(r->name));
+        b->n++;
+    }
+    return 0;
+}
+
+#ifdef FG_R_GLOB_DAT
+static uintptr_t dyn_addr(uintptr_t base, uintptr_t p)
+{
+    return p < base ? p + base : p;   /* the loader may have relocated it */
+}
+
+static void scan_relocs(const struct dl_phdr_info *info, const ElfW(Rela) *r,
+                        size_t bytes, const ElfW(Sym) *symtab,
+                        const char *strtab, bypass_t *b)
+{
+    size_t i;
+    int    self = range_of(b, (uintptr_t)info->dlpi_phdr);
+
+    for (i = 0; i < bytes / sizeof(*r) && !b->found; i++) {
+        unsigned long    type = ELF64_R_TYPE(r[i].r_info);
+        const ElfW(Sym) *s    = &symtab[ELF64_R_SYM(r[i].r_info)];
+        const char      *name = strtab + s->st_name;
+        uintptr_t        v;
+        int              k;
+
+        if ((type != FG_R_GLOB_DAT && type != FG_R_JUMP_SLOT) ||
+            s->st_shndx != SHN_UNDEF || !wrapped_name(name)) {
+            continue;
+        }
+        v = *(const uintptr_t *)(info->dlpi_addr + r[i].r_offset);
+        k = range_of(b, v);
+        /* ours, not bound yet (lazy: its own PLT), or a UCX copy's own call */
+        if (k < 0 || k == self || (b->ours >= b->obj[k].lo && b->ours < b->obj[k].hi)) {
+            continue;
+        }
+        fg_strlcpy(b->object, base_name(info->dlpi_name), sizeof(b->object));
+        fg_strlcpy(b->name, name, sizeof(b->name));
+        fg_strlcpy(b->target, b->obj[k].name, sizeof(b->target));
+        b->found = 1;
+    }
+}
+
+static int scan_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    bypass_t         *b   = arg;
+    const ElfW(Dyn)  *dyn = NULL;
+    const ElfW(Sym)  *symtab = NULL;
+    const char       *strtab = NULL;
+    const ElfW(Rela) *rela = NULL, *jmprel = NULL;
+    size_t            relasz = 0, pltrelsz = 0, i;
+    int               pltrela = 0;
+    uintptr_t         base = info->dlpi_addr;
+
+    (void)size;
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type == PT_DYNAMIC) {
+            dyn = (const ElfW(Dyn) *)(base + info->dlpi_phdr[i].p_vaddr);
+        }
+    }
+    if (dyn == NULL) {
+        return 0;
+    }
+    for (; dyn->d_tag != DT_NULL; dyn++) {
+        uintptr_t v = dyn->d_un.d_ptr;
+        switch (dyn->d_tag) {
+        case DT_SYMTAB:   symtab = (const ElfW(Sym) *)dyn_addr(base, v); break;
+        case DT_STRTAB:   strtab = (const char *)dyn_addr(base, v); break;
+        case DT_RELA:     rela = (const ElfW(Rela) *)dyn_addr(base, v); break;
+        case DT_RELASZ:   relasz = dyn->d_un.d_val; break;
+        case DT_JMPREL:   jmprel = (const ElfW(Rela) *)dyn_addr(base, v); break;
+        case DT_PLTRELSZ: pltrelsz = dyn->d_un.d_val; break;
+        case DT_PLTREL:   pltrela = dyn->d_un.d_val == DT_RELA; break;
+        default: break;
+        }
+    }
+    if (symtab == NULL || strtab == NULL) {
+        return 0;
+    }
+    if (rela != NULL) {
+        scan_relocs(info, rela, relasz, symtab, strtab, b);
+    }
+    if (jmprel != NULL && pltrela) {
+        scan_relocs(info, jmprel, pltrelsz, symtab, strtab, b);
+    }
+    return b->found;
+}
+#endif
+
+/* Report the first object whose GOT sends a wrapped UCX call past us. */
+static void check_bypass(void)
+{
+#ifdef FG_R_GLOB_DAT
+    char detail[500];
+    int  found;
+
+    pthread_mutex_lock(&scan_lock);
+    memset(&scan, 0, sizeof(scan));
+    scan.ours = (uintptr_t)&check_bypass;
+    dl_iterate_phdr(collect_range, &scan);
+    dl_iterate_phdr(scan_object, &scan);
+    found = scan.found;
+    if (found) {
+        snprintf(detail, sizeof(detail),
+                 "%s calls %s of %s past libfabguard.so (%s): its UCX calls are not checked",
+                 scan.object, scan.name, scan.target,
+                 audit_attached() ? "a GOT entry the loader does not audit: -fno-plt or a taken address"
+                                  : "RTLD_DEEPBIND or dlsym(handle) without libfabguard-audit.so in LD_AUDIT");
+    }
+    pthread_mutex_unlock(&scan_lock);
+    if (found) {
+        report_unobserved(audit_attached() ? "got_entry" : "no_audit", detail);
+    }
+#endif
 }
 
 /* At load: NIXL is asked for RTLD_DEEPBIND, the audit module is not
@@ -267,5 +487,11 @@ __attribute__((constructor)) static void fg_audit_at_load(void)
 
 __attribute__((destructor)) static void fg_audit_at_exit(void)
 {
-    fg_audit_poll();
+    char name[128];
+
+    /* a process without UCX pays one walk of the object list, nothing more */
+    if (fg_loaded_object_matching("libucp", name, sizeof(name))) {
+        fg_audit_poll();
+        check_bypass();
+    }
 }

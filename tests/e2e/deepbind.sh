@@ -110,6 +110,28 @@ rc=$(unset UCX_TLS; FABGUARD_MODE=enforce FABGUARD_LOG=$LOG run_lm 1 "$TMP/o" "$
 expect_eq "shared memory with audit, enforce: clean, unaffected" "$rc|$(cat "$TMP/e")" "0|"
 expect_eq "shared memory with audit: every endpoint judged ok" "$(count "$LOG" 'e["event"]=="endpoint" and e["verdict"]=="ok"')" "2"
 
+# A plugin whose UCX calls go through GOT entries (-fno-plt): the loader
+# never reports those to an audit module. The shim finds them in the GOT and
+# says so, naming the object, even when other calls of the process were seen.
+NOPLT=$PROGS/libucx_plugin_noplt.so
+rm -f "$LOG"
+rc=$(FABGUARD_LOG=$LOG run_lm 1 "$TMP/o" "$TMP/e" direct deepbind:"$NOPLT")
+expect_eq "-fno-plt DEEPBIND plugin with audit: runs" "$rc" "0"
+expect_eq "-fno-plt DEEPBIND plugin with audit: only the direct context seen" "$(count "$LOG" 'e["event"]=="context"')" "1"
+expect_contains "-fno-plt DEEPBIND plugin with audit: unobserved event names the object and the cause" \
+    "$(grep '"event":"unobserved"' "$LOG")" '"cause":"got_entry","detail":"libucx_plugin_noplt.so calls ucp_'
+expect_contains "-fno-plt DEEPBIND plugin with audit: NOT CHECKED on stderr" "$(cat "$TMP/e")" "fabguard: NOT CHECKED libucx_plugin_noplt.so"
+out=$("$CLI" report "$LOG"); rc=$?
+expect_contains "-fno-plt DEEPBIND plugin: report lists the process as not checked though it has clean/violating verdicts too" "$out" "1 process  libucx_plugin_noplt.so calls"
+expect_eq "-fno-plt DEEPBIND plugin: report exit 1" "$rc" "1"
+rm -f "$LOG"
+rc=$(FABGUARD_MODE=log FABGUARD_LOG=$LOG run_lm 0 "$TMP/o" "$TMP/e" direct deepbind:"$PLUGIN")
+expect_contains "DEEPBIND plugin without audit beside a seen context: the plugin is named as not checked" \
+    "$(grep '"event":"unobserved"' "$LOG")" '"cause":"no_audit","detail":"libucx_plugin.so calls ucp_'
+rm -f "$LOG"
+rc=$(FABGUARD_LOG=$LOG run_lm 1 "$TMP/o" "$TMP/e" direct deepbind:"$PLUGIN" dlsym:"$UCP")
+expect_eq "every mode seen with audit: no unobserved event" "$rc $(count "$LOG" 'e["event"]=="unobserved"')" "0 0"
+
 # --- Python ctypes on libucp.so.0 ----------------------------------------------------
 cat >"$TMP/ct.py" <<'PY'
 # ucp_init_version, a worker and an endpoint to its own address, all through
