@@ -446,7 +446,10 @@ static void check_bypass(void)
     char detail[500];
     int  found;
 
-    pthread_mutex_lock(&scan_lock);
+    /* busy: another thread is scanning (or a fork inherited the lock held) */
+    if (pthread_mutex_trylock(&scan_lock) != 0) {
+        return;
+    }
     memset(&scan, 0, sizeof(scan));
     scan.ours = (uintptr_t)&check_bypass;
     dl_iterate_phdr(collect_range, &scan);
