@@ -3,6 +3,7 @@
  * for UCX_TLS aliases; NCCL src/misc/utils.cc parseStringList/matchIf for
  * NCCL_IB_HCA and NCCL_SOCKET_IFNAME; src/graph/paths.cc for the level
  * names), checked against this node. */
+#include "fabguard/nixl_env.h"
 #include "fabguard/node.h"
 
 #include <ctype.h>
@@ -370,14 +371,14 @@ static void lint_deepbind(char *const *envp, fg_checks_t *out)
     const char *v = env_get(envp, "NIXL_UCX_DEEPBIND"), *audit = env_get(envp, "LD_AUDIT");
 
     if (v == NULL) return;
-    if (strcmp(v, "1") != 0)
+    if (!fg_nixl_deepbind_requested(v))
         fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "'%s' (NIXL loads its UCX plugin normally)", v);
     else if (audit == NULL || strstr(audit, "libfabguard-audit") == NULL)
         fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_WARN,
                       "set LD_AUDIT=/path/to/libfabguard-audit.so beside LD_PRELOAD (fabguard run does)",
-                      "'1' without libfabguard-audit.so in LD_AUDIT: NIXL's UCX plugin (RTLD_DEEPBIND) bypasses fabguard, its transfers are not checked");
+                      "'%s' without libfabguard-audit.so in LD_AUDIT: NIXL's UCX plugin (RTLD_DEEPBIND) bypasses fabguard, its transfers are not checked", v);
     else
-        fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "'1' with libfabguard-audit.so in LD_AUDIT");
+        fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "'%s' with libfabguard-audit.so in LD_AUDIT", v);
 }
 
 void fg_env_checks(const fg_node_t *n, char *const *envp, fg_checks_t *out)

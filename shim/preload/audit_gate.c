@@ -18,6 +18,7 @@
 #include "core.h"
 #include "resolve.h"
 #include "fabguard/audit_gate.h"
+#include "fabguard/nixl_env.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -141,12 +142,6 @@ const void *fg_audit_hint(const char *name)
 
 /* ---- what cannot be seen, and why ----------------------------------------- */
 
-static int env_is_one(const char *name)
-{
-    const char *v = secure_getenv(name);
-
-    return v != NULL && strcmp(v, "1") == 0;
-}
 
 static int audit_attached(void)
 {
@@ -479,7 +474,7 @@ __attribute__((constructor)) static void fg_audit_at_load(void)
 {
     char detail[400], name[128];
 
-    if (!env_is_one("NIXL_UCX_DEEPBIND") || audit_attached() ||
+    if (!fg_nixl_deepbind_requested(secure_getenv("NIXL_UCX_DEEPBIND")) || audit_attached() ||
         !(fg_loaded_object_matching("libnixl", name, sizeof(name)) ||
           fg_loaded_object_matching("libucp", name, sizeof(name)))) {
         return;

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include "fabguard/event_read.h"
+#include "fabguard/nixl_env.h"
 
 static fg_event_rec_t rd(const char *line)
 {
@@ -51,6 +52,23 @@ START_TEST(unobserved_list_malformed)
 }
 END_TEST
 
+/* fabguard warns exactly when NIXL 1.4 would load its plugin RTLD_DEEPBIND */
+START_TEST(nixl_deepbind_as_nixl_reads_it)
+{
+    const char *on[]  = { "1", "y", "YES", "On", "true", "enable", "", "2", "maybe" };
+    const char *off[] = { "0", "n", "No", "OFF", "false", "Disable" };
+    size_t      i;
+
+    ck_assert_int_eq(fg_nixl_deepbind_requested(NULL), 0);
+    for (i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+        ck_assert_msg(fg_nixl_deepbind_requested(on[i]), "'%s' enables it", on[i]);
+    }
+    for (i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+        ck_assert_msg(!fg_nixl_deepbind_requested(off[i]), "'%s' disables it", off[i]);
+    }
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("event_unobserved");
@@ -59,6 +77,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, summary_unobserved_list);
     tcase_add_test(t, unobserved_event);
     tcase_add_test(t, unobserved_list_malformed);
+    tcase_add_test(t, nixl_deepbind_as_nixl_reads_it);
     suite_add_tcase(s, t);
     return s;
 }
