@@ -169,7 +169,13 @@ void fg_audit_cause(char *buf, size_t cap)
 {
     const char *la = secure_getenv("LD_AUDIT");
 
-    if (audit_attached()) {
+    uint32_t    why = __atomic_load_n(&fabguard_audit_gate.unseen, __ATOMIC_ACQUIRE);
+
+    if (audit_attached() && (why & FG_UNSEEN_NAMESPACE)) {
+        snprintf(buf, cap, "UCX was loaded in a dlmopen namespace (%.128s), where "
+                 "libfabguard.so is not: this process was not checked",
+                 fabguard_audit_gate.unseen_object);
+    } else if (audit_attached()) {
         snprintf(buf, cap, "a UCX/NCCL library was loaded but none of its creation "
                  "calls was seen (statically linked, or bound through a GOT "
                  "entry the loader does not audit): this process was not checked");

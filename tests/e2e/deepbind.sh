@@ -141,6 +141,16 @@ rc=$(FABGUARD_LOG=$LOG run_lm 1 "$TMP/o" "$TMP/e" direct deepbind:"$PLUGIN" dlsy
 expect_eq "every mode seen with audit: no unobserved event" "$rc $(count "$LOG" 'e["event"]=="unobserved"')" "0 0"
 fi
 
+# UCX in a dlmopen namespace: no preload there, so nothing to redirect to;
+# the audit module sees it load and the shim says so.
+if [ $DB = 1 ]; then
+    rm -f "$LOG"
+    rc=$(FABGUARD_LOG=$LOG run_lm 1 "$TMP/o" "$TMP/e" dlmopen:"$UCP")
+    expect_eq "dlmopen namespace: runs, unseen" "$rc $(count "$LOG" 'e["event"]=="context"')" "0 0"
+    expect_eq "dlmopen namespace: unobserved event (namespace)" "$(count "$LOG" 'e["event"]=="unobserved" and e["cause"]=="namespace"')" "1"
+    expect_contains "dlmopen namespace: summary names the cause" "$(grep '"event":"summary"' "$LOG")" "loaded in a dlmopen namespace"
+fi
+
 # --- Python ctypes on libucp.so.0 ----------------------------------------------------
 cat >"$TMP/ct.py" <<'PY'
 # ucp_init_version, a worker and an endpoint to its own address, all through

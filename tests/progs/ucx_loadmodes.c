@@ -6,6 +6,8 @@
  *                   must bind to itself, not to the public copy)
  *   deepbind:PLUGIN dlopen(PLUGIN, RTLD_DEEPBIND) and run its fg_plugin_run
  *                   (NIXL's UCX plugin with NIXL_UCX_DEEPBIND=1)
+ *   dlmopen:LIB     dlmopen(LM_ID_NEWLM, LIB) + dlsym: a UCX in its own link
+ *                   namespace, where no preload is
  *   kill            SIGKILL itself (a worker stopped before its exit summary)
  * Each creates a context, a worker and an endpoint to its own worker
  * address, and prints "MODE status N" (the ucp_ep_create status). */
@@ -137,6 +139,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             st = run(&a);
+        } else if (strncmp(argv[i], "dlmopen:", 8) == 0) {
+            if ((h = dlmopen(LM_ID_NEWLM, argv[i] + 8, RTLD_NOW | RTLD_LOCAL)) == NULL ||
+                api_from(h, &a) < 0) {
+                printf("%s: %s\n", argv[i], dlerror());
+                return 2;
+            }
+            st = run(&a);
         } else if (strncmp(argv[i], "deepbind:", 9) == 0) {
             int (*plugin_run)(void);
             if ((h = dlopen(argv[i] + 9, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)) == NULL ||
@@ -146,7 +155,7 @@ int main(int argc, char **argv)
             }
             st = plugin_run();
         } else {
-            fprintf(stderr, "usage: ucx_loadmodes direct|dlsym:LIB|dlsymdb:LIB|deepbind:PLUGIN...\n");
+            fprintf(stderr, "usage: ucx_loadmodes direct|dlsym:LIB|dlsymdb:LIB|dlmopen:LIB|deepbind:PLUGIN...\n");
             return 2;
         }
         printf("%s status %d\n", argv[i], st);
