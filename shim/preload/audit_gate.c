@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
@@ -224,7 +226,7 @@ static void report_unobserved(const char *cause, const char *detail)
 
 /* Bindings the audit module had to leave alone, and GOT entries that bypass
  * us: reported once each, at the first context creation and at exit. */
-static void check_bypass(void);
+static void check_bypass(int fix);
 
 void fg_audit_poll(void)
 {
@@ -238,7 +240,7 @@ void fg_audit_poll(void)
      * loaded whose GOT bypasses us; the exit check sees later ones */
     if (!__atomic_exchange_n(&scanned, 1, __ATOMIC_ACQ_REL) &&
         fg_loaded_object_matching("libucp", name, sizeof(name))) {
-        check_bypass();
+        check_bypass(1);
     }
     if (why == 0) {
         return;
@@ -289,23 +291,69 @@ typedef struct {
     size_t    n;
     uintptr_t ours;
     char      object[96], name[FG_GATE_NAMELEN], target[96];
-    int       found;
+    int       found, fix, fixed;
 } bypass_t;
 
 static pthread_mutex_t scan_lock = PTHREAD_MUTEX_INITIALIZER;
 static bypass_t        scan;   /* large: static, under scan_lock */
 
+/* The gate index of a wrapped UCX name, or -1. */
 static int wrapped_name(const char *name)
 {
     int i;
 
     if (strncmp(name, "ucp_", 4) != 0) {
-        return 0;
+        return -1;
     }
     for (i = 0; i < FG_GATE_NAMES; i++) {
         if (strcmp(fabguard_audit_gate.names[i], name) == 0) {
-            return 1;
+            return i;
         }
+    }
+    return -1;
+}
+
+/* The entry for (name idx, real function), claiming a slot as the audit
+ * module does; NULL when the slots are full. */
+static void *entry_for(int idx, uintptr_t real)
+{
+    int s;
+
+    for (s = 0; s < FG_GATE_SLOTS; s++) {
+        uintptr_t cur = __atomic_load_n(&fabguard_audit_gate.real[idx][s], __ATOMIC_ACQUIRE);
+        if ((cur == 0 &&
+             __atomic_compare_exchange_n(&fabguard_audit_gate.real[idx][s], &cur, real, 0,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) ||
+            cur == real) {
+            return fabguard_audit_gate.entry[idx][s];
+        }
+    }
+    return NULL;
+}
+
+/* Point a GOT slot at our entry. The slot may lie in the object's RELRO
+ * (read-only once relocated): then that page is made writable for the one
+ * aligned pointer store and read-only again. */
+static int rewrite_slot(const struct dl_phdr_info *info, uintptr_t *slot, void *entry)
+{
+    uintptr_t page = (uintptr_t)getpagesize(), a = (uintptr_t)slot, lo = 0, hi = 0;
+    size_t    i;
+    int       relro = 0;
+
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type == PT_GNU_RELRO) {
+            lo = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+            hi = (lo + info->dlpi_phdr[i].p_memsz) & ~(page - 1);
+            lo &= ~(page - 1);
+            relro = a >= lo && a < hi;
+        }
+    }
+    if (relro && mprotect((void *)(a & ~(page - 1)), page, PROT_READ | PROT_WRITE) != 0) {
+        return -1;
+    }
+    __atomic_store_n(slot, (uintptr_t)entry, __ATOMIC_RELEASE);
+    if (relro) {
+        mprotect((void *)(a & ~(page - 1)), page, PROT_READ);
     }
     return 0;
 }
@@ -377,14 +425,25 @@ static void scan_relocs(const struct dl_phdr_info *info, const ElfW(Rela) *r,
         uintptr_t        v;
         int              k;
 
+        int              idx;
+        void            *entry;
+
         if ((type != FG_R_GLOB_DAT && type != FG_R_JUMP_SLOT) ||
-            s->st_shndx != SHN_UNDEF || !wrapped_name(name)) {
+            s->st_shndx != SHN_UNDEF || (idx = wrapped_name(name)) < 0) {
             continue;
         }
         v = *(const uintptr_t *)(info->dlpi_addr + r[i].r_offset);
         k = range_of(b, v);
         /* ours, not bound yet (lazy: its own PLT), or a UCX copy's own call */
         if (k < 0 || k == self || (b->ours >= b->obj[k].lo && b->ours < b->obj[k].hi)) {
+            continue;
+        }
+        /* With the audit module active, a GOT entry the loader never reported
+         * (-fno-plt, a taken address such as a deleter) is brought back the
+         * same way a reported binding is: through the entry for its copy. */
+        if (b->fix && (entry = entry_for(idx, v)) != NULL &&
+            rewrite_slot(info, (uintptr_t *)(info->dlpi_addr + r[i].r_offset), entry) == 0) {
+            b->fixed++;
             continue;
         }
         fg_strlcpy(b->object, base_name(info->dlpi_name), sizeof(b->object));
@@ -441,7 +500,7 @@ static int scan_object(struct dl_phdr_info *info, size_t size, void *arg)
 #endif
 
 /* Report the first object whose GOT sends a wrapped UCX call past us. */
-static void check_bypass(void)
+static void check_bypass(int fix)
 {
 #ifdef FG_R_GLOB_DAT
     char detail[500];
@@ -453,6 +512,8 @@ static void check_bypass(void)
     }
     memset(&scan, 0, sizeof(scan));
     scan.ours = (uintptr_t)&check_bypass;
+    /* entries are valid once we are relocated, which we are when running */
+    scan.fix  = fix && audit_attached();
     dl_iterate_phdr(collect_range, &scan);
     dl_iterate_phdr(scan_object, &scan);
     found = scan.found;
@@ -496,6 +557,6 @@ __attribute__((destructor)) static void fg_audit_at_exit(void)
     /* a process without UCX pays one walk of the object list, nothing more */
     if (fg_loaded_object_matching("libucp", name, sizeof(name))) {
         fg_audit_poll();
-        check_bypass();
+        check_bypass(0);   /* too late to fix: report what went past */
     }
 }

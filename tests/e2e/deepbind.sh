@@ -132,6 +132,19 @@ expect_contains "-fno-plt DEEPBIND plugin with audit: NOT CHECKED on stderr" "$(
 out=$("$CLI" report "$LOG"); rc=$?
 expect_contains "-fno-plt DEEPBIND plugin: report lists the process as not checked though it has clean/violating verdicts too" "$out" "1 process  libucx_plugin_noplt.so calls"
 expect_eq "-fno-plt DEEPBIND plugin: report exit 1" "$rc" "1"
+# NIXL's shape: creation through the PLT (audited), ucp_worker_destroy and
+# ucp_cleanup through GOT entries (a deleter takes their address). At the
+# first context creation the shim points those GOT entries at its entries
+# for the same copy, so the plugin is fully seen, and nothing is reported.
+rm -f "$LOG"
+rc=$(FABGUARD_LOG=$LOG run_lm 1 "$TMP/o" "$TMP/e" deepbind:"$PROGS/libucx_plugin_deleter.so")
+expect_eq "deleter-shaped DEEPBIND plugin with audit: runs, context seen" "$rc $(count "$LOG" 'e["event"]=="context"')" "0 1"
+expect_eq "deleter-shaped DEEPBIND plugin with audit: its GOT entries brought back (nothing unobserved)" \
+    "$(count "$LOG" 'e["event"]=="unobserved"')" "0"
+rm -f "$LOG"
+rc=$(FABGUARD_LOG=$LOG run_lm 0 "$TMP/o" "$TMP/e" deepbind:"$PROGS/libucx_plugin_deleter.so")
+expect_eq "deleter-shaped DEEPBIND plugin without audit: not seen, summary not checked" \
+    "$rc $(count "$LOG" 'e["event"]=="context"') $(count "$LOG" 'e["event"]=="summary" and e["unobserved"]!=[]')" "0 0 1"
 rm -f "$LOG"
 rc=$(FABGUARD_MODE=log FABGUARD_LOG=$LOG run_lm 0 "$TMP/o" "$TMP/e" direct deepbind:"$PLUGIN")
 expect_contains "DEEPBIND plugin without audit beside a seen context: the plugin is named as not checked" \
