@@ -184,3 +184,24 @@ install: all
 
 clean:
 	rm -rf build
+
+# LD_AUDIT companion (shim/audit): sees RTLD_DEEPBIND and dlsym(handle)
+# bindings of UCX. It runs in its own link namespace before TLS exists, so
+# no sanitizer and no stack protector (both need TLS); it calls no libc at
+# all and exports only la_* (shim/audit/audit.map).
+AUDIT        := $(BUILD)/libfabguard-audit.so
+AUDIT_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
+                -fno-stack-protector -D_GNU_SOURCE -Iinclude
+all: $(AUDIT)
+tests: $(AUDIT)
+$(AUDIT): shim/audit/audit.c shim/audit/audit.map include/fabguard/audit_gate.h
+	@mkdir -p $(dir $@)
+	$(CC) $(AUDIT_CFLAGS) -shared -nostartfiles -Wl,--version-script=shim/audit/audit.map \
+	  -Wl,-z,defs -Wl,-z,now -o $@ shim/audit/audit.c
+	@if nm -D --undefined-only $@ | grep -q .; then \
+	  echo "$@ must not import anything:"; nm -D --undefined-only $@; rm -f $@; exit 1; fi
+.PHONY: install-audit
+install: install-audit
+install-audit: $(AUDIT)
+	install -d $(DESTDIR)$(PREFIX)/lib
+	install -m 0755 $(AUDIT) $(DESTDIR)$(PREFIX)/lib/libfabguard-audit.so

@@ -3,6 +3,7 @@
  * for UCX_TLS aliases; NCCL src/misc/utils.cc parseStringList/matchIf for
  * NCCL_IB_HCA and NCCL_SOCKET_IFNAME; src/graph/paths.cc for the level
  * names), checked against this node. */
+#include "fabguard/nixl_env.h"
 #include "fabguard/node.h"
 #include "fabguard/libfabric_env.h"
 
@@ -364,18 +365,12 @@ static void lint_typos(char *const *envp, fg_checks_t *out)
     }
 }
 
-/* Variables that changed since the seed: NIXL >= 1.4's deep-bound UCX, NCCL's
- * network choice and plugin, UCX's protocol v2 switch. */
+/* Variables that changed since the seed: NCCL's network choice and plugin,
+ * UCX's protocol v2 switch (NIXL_UCX_DEEPBIND: lint_deepbind). */
 static void lint_newer(char *const *envp, fg_checks_t *out)
 {
     const char *v;
     int         b;
-
-    v = env_get(envp, "NIXL_UCX_DEEPBIND");
-    if (v == NULL) fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "unset (NIXL loads UCX into the global scope)");
-    else if (!is_bool(v, &b)) fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_WARN, "use 1 or 0", "'%s' is not a boolean", v);
-    else fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, b ? "check that `fabguard report` counts these processes as checked" : "",
-                       "'%s'%s", v, b ? ": NIXL loads its UCX with RTLD_DEEPBIND (its own symbol scope)" : "");
 
     v = env_get(envp, "NCCL_NET");
     if (v == NULL) fg_checks_add(out, "NCCL_NET", FG_CHECK_OK, "", "unset (IB when usable, else Socket, or a plugin's network)");
@@ -397,8 +392,27 @@ static void lint_newer(char *const *envp, fg_checks_t *out)
     else fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_OK, "", "'%s'", v);
 }
 
+/* NIXL >= 1.4 loads its UCX plugin with RTLD_DEEPBIND when asked: the
+ * plugin then binds UCX past the preload, and only the LD_AUDIT companion
+ * (libfabguard-audit.so) brings its calls back to fabguard. */
+static void lint_deepbind(char *const *envp, fg_checks_t *out)
+{
+    const char *v = env_get(envp, "NIXL_UCX_DEEPBIND"), *audit = env_get(envp, "LD_AUDIT");
+
+    if (v == NULL) return;
+    if (!fg_nixl_deepbind_requested(v))
+        fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "'%s' (NIXL loads its UCX plugin normally)", v);
+    else if (audit == NULL || strstr(audit, "libfabguard-audit") == NULL)
+        fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_WARN,
+                      "set LD_AUDIT=/path/to/libfabguard-audit.so beside LD_PRELOAD (fabguard run does)",
+                      "'%s' without libfabguard-audit.so in LD_AUDIT: NIXL's UCX plugin (RTLD_DEEPBIND) bypasses fabguard, its transfers are not checked", v);
+    else
+        fg_checks_add(out, "NIXL_UCX_DEEPBIND", FG_CHECK_OK, "", "'%s' with libfabguard-audit.so in LD_AUDIT", v);
+}
+
 void fg_env_checks(const fg_node_t *n, char *const *envp, fg_checks_t *out)
 {
+    lint_deepbind(envp, out);
     lint_ucx_tls(n, env_get(envp, "UCX_TLS"), out);
     lint_ucx_net_devices(n, env_get(envp, "UCX_NET_DEVICES"), out);
     lint_simple(n, envp, out);

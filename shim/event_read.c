@@ -239,6 +239,12 @@ fg_read_status_t fg_event_read_line(const char *line, size_t len, fg_event_rec_t
         if (r.p >= r.end) return FG_READ_BAD_JSON;
         if (!strcmp(key, "lanes")) { if (lanes(&r, rec) < 0) return FG_READ_BAD_JSON; }
         else if (!strcmp(key, "counts")) { if (counts(&r, rec) < 0) return FG_READ_BAD_JSON; }
+        else if (!strcmp(key, "unobserved")) {
+            const char *q = r.p + 1;
+            while (q < r.end && (*q == ' ' || *q == '\t')) q++;
+            rec->unobserved = *r.p == '[' && q < r.end && *q != ']';
+            if (value(&r, NULL, 0) < 0) return FG_READ_BAD_JSON;
+        }
         else {
             if (value(&r, v, sizeof(v)) < 0) return FG_READ_BAD_JSON;
 #define TAKE(name, field, bit) else if (!strcmp(key, name)) { fg_strlcpy(rec->field, v, sizeof(rec->field)); have |= bit; }

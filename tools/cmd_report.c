@@ -126,6 +126,28 @@ static int verdict_of(const char *v)
     return !strcmp(v, "ok") ? V_OK : !strcmp(v, "violation") ? V_VIOLATION : V_INFO;
 }
 
+/* A process counts once however many "not seen" events it wrote (one at
+ * load, one in its summary); beyond the pids kept, each event counts. */
+static void add_unchecked(group_t *g, const fg_event_rec_t *e)
+{
+    int k;
+
+    for (k = 0; k < g->nunchecked_pid && g->unchecked_pid[k] != e->pid; k++) {}
+    if (k < g->nunchecked_pid) return;
+    if (g->nunchecked_pid < 32) g->unchecked_pid[g->nunchecked_pid++] = e->pid;
+    g->unchecked++;
+    if (g->unchecked_why[0] == '\0') fg_strlcpy(g->unchecked_why, e->detail, sizeof(g->unchecked_why));
+}
+
+static long total_unchecked(const report_t *r)
+{
+    long   n = 0;
+    size_t i;
+
+    for (i = 0; i < r->ng; i++) n += r->g[i].unchecked;
+    return n;
+}
+
 static void add_event(report_t *r, const fg_event_rec_t *e)
 {
     char     pod[96], lane[100];
@@ -145,12 +167,16 @@ static void add_event(report_t *r, const fg_event_rec_t *e)
     }
     if (strcmp(e->event, "summary") == 0) {
         g->processes++;
-        if (strstr(e->detail, "not checked") != NULL) r->procs_not_checked++;
+        if (strstr(e->detail, "not checked") != NULL || e->unobserved) r->procs_not_checked++;
         else r->procs_checked++;
         if (e->counts_endpoints > 0) g->endpoints += e->counts_endpoints;
         if (e->counts_comms > 0) g->comms += e->counts_comms;
     }
     if (strcmp(e->lib, "nccl") == 0 && strcmp(e->event, "comm") == 0) r->comm_verdict[verdict_of(e->verdict)]++;
+    if ((strcmp(e->event, "summary") == 0 && e->unobserved) ||
+        (strcmp(e->lib, "fabguard") == 0 && strcmp(e->event, "unobserved") == 0)) {
+        add_unchecked(g, e);
+    }
     if (strcmp(e->lib, "ucx") == 0 && strcmp(e->event, "endpoint") == 0) {
         r->ep_verdict[verdict_of(e->verdict)]++;
         for (i = 0; i < e->nlanes; i++) {
@@ -425,6 +451,14 @@ static void print_human(const report_t *r, FILE *out)
         fprintf(out, "  e.g. %s\n", r->rules[k].example);
     }
     if (r->nrules == 0) fprintf(out, "  none\n");
+    fprintf(out, "\nnot checked (UCX/NCCL calls these processes made were not seen):\n");
+    for (i = 0; i < r->ng; i++) {
+        const group_t *g = &r->g[i];
+        if (g->unchecked == 0) continue;
+        fprintf(out, "  %-16s %-14s %-12s %ld process%s  %s\n", g->host, g->pod[0] ? g->pod : "-", g->prog,
+               g->unchecked, g->unchecked == 1 ? "" : "es", g->unchecked_why);
+    }
+    if (total_unchecked(r) == 0) fprintf(out, "  none\n");
     fprintf(out, "\noutliers:\n");
     k = 0;
     for (o = 0; o < 3; o++) {
@@ -477,6 +511,8 @@ static void build_json(const report_t *r, fg_sbuf_t *sbp, char *with, char *with
         }
         fg_sb_putc(&sb, '}');
         fg_json_kv_str(&sb, &first, "nccl_net", g->nccl_net[0] ? g->nccl_net : NULL);
+        fg_json_kv_long(&sb, &first, "not_checked", g->unchecked);
+        fg_json_kv_str(&sb, &first, "not_checked_why", g->unchecked ? g->unchecked_why : NULL);
         fg_sb_putc(&sb, '}');
     }
     fg_sb_puts(&sb, "],\"rules\":[");
@@ -607,14 +643,14 @@ static void usage(FILE *f)
                "               at most N values per label (default 20), the rest as \"other\"\n"
                "--output FILE  write FILE atomically (temporary file + rename), e.g. into\n"
                "               node_exporter's --collector.textfile.directory as fabguard.prom\n"
-               "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
+               "exit: 0 clean, 1 violations or processes not checked, 2 usage or unreadable input\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
     report_t    r;
     int         fmt = 0, i, npaths = 0, max_values = 20, rc;
-    long        violations = 0;
+    long        violations = 0, unchecked;
     const char *output = NULL;
     char        tmp[4200], *end;
     FILE       *out = stdout;
@@ -653,13 +689,18 @@ int cmd_report(int argc, char **argv)
         report_free(&r);
         return cli_usage_error("report", "--output %s: cannot create a temporary file beside it: %s", output, strerror(errno));
     }
+    /* a process that only wrote a load-time "unobserved" event (killed before
+     * its summary) is still one not checked */
+    if (total_unchecked(&r) > r.procs_not_checked) r.procs_not_checked = total_unchecked(&r);
     if (fmt == 1) print_json(&r, out);
     else if (fmt == 2) report_prometheus(&r, out, max_values);
     else print_human(&r, out);
     for (i = 0; i < r.nrules; i++) violations += r.rules[i].count;
+    unchecked = total_unchecked(&r);
     report_free(&r);
     if (output != NULL && (rc = close_output(out, tmp, output)) != 0) return rc;
     if (output == NULL && fflush(stdout) != 0) return cli_usage_error("report", "writing the output: %s", strerror(errno));
     if (r.errors) return FG_EXIT_USAGE;
-    return violations ? FG_EXIT_VIOLATION : FG_EXIT_OK;
+    /* a process that was not checked is not clean */
+    return (violations || unchecked) ? FG_EXIT_VIOLATION : FG_EXIT_OK;
 }

@@ -18,7 +18,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: fabguard run [--policy FILE] [--mode off|log|warn|enforce] [--log PATH] -- CMD [ARG…]\n"
             "Runs CMD with libfabguard.so in LD_PRELOAD (found next to this binary,\n"
-            "in ../lib, or at $FABGUARD_LIB). Exit status is CMD's own.\n");
+            "in ../lib, or at $FABGUARD_LIB) and libfabguard-audit.so (beside it) in\n"
+            "LD_AUDIT. Exit status is CMD's own.\n");
 }
 
 static int join(char *out, size_t cap, const char *a, const char *b)
@@ -68,6 +69,35 @@ static int set_preload(const char *shim)
     return setenv("LD_PRELOAD", value, 1);
 }
 
+/* libfabguard-audit.so beside the shim goes into LD_AUDIT: without it,
+ * RTLD_DEEPBIND plugins and dlsym(handle) callers bypass the preload. */
+static int set_audit(const char *shim)
+{
+    const char *old = getenv("LD_AUDIT");
+    char        audit[PATH_MAX], value[8192], *slash;
+
+    fg_strlcpy(audit, shim, sizeof(audit));
+    slash = strrchr(audit, '/');
+    if (slash == NULL || (size_t)(slash - audit) + sizeof("/libfabguard-audit.so") > sizeof(audit)) {
+        return -1;
+    }
+    strcpy(slash, "/libfabguard-audit.so");
+    if (access(audit, R_OK) != 0) {
+        fprintf(stderr, "fabguard run: warning: %s not found: UCX calls through "
+                "RTLD_DEEPBIND plugins or dlsym(handle) will not be checked\n", audit);
+        return 0;
+    }
+    if (old != NULL && strstr(old, "libfabguard-audit") != NULL) {
+        return 0;
+    }
+    if (old != NULL && old[0] != '\0') {
+        snprintf(value, sizeof(value), "%s:%s", audit, old);
+    } else {
+        fg_strlcpy(value, audit, sizeof(value));
+    }
+    return setenv("LD_AUDIT", value, 1);
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *policy = NULL, *mode = NULL, *logp = NULL;
@@ -113,6 +143,9 @@ int cmd_run(int argc, char **argv)
     }
     if (set_preload(shim) != 0) {
         return cli_usage_error("run", "cannot set LD_PRELOAD: %s", strerror(errno));
+    }
+    if (set_audit(shim) != 0) {
+        return cli_usage_error("run", "cannot set LD_AUDIT: %s", strerror(errno));
     }
     execvp(argv[i], argv + i);
     return cli_usage_error("run", "cannot run '%s': %s", argv[i], strerror(errno));

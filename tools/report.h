@@ -25,6 +25,10 @@ typedef struct {
     int  tcp, mgmt, gdr_off;
     rule_count_t *rv;
     int           nrv, rvcap;
+    /* processes that said some UCX/NCCL calls were not seen: not checked */
+    long unchecked, unchecked_pid[32];
+    int  nunchecked_pid;
+    char unchecked_why[256];
 } group_t;
 
 typedef struct {

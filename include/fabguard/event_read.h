@@ -19,6 +19,7 @@ typedef struct {
     char lane_dev[FG_READ_LANES_MAX][64];
     int  nlanes;
     long counts_endpoints, counts_comms, counts_violations;   /* summary; -1 absent */
+    int  unobserved;   /* summary with a non-empty "unobserved" list */
 } fg_event_rec_t;
 
 typedef enum {

@@ -4,6 +4,7 @@
  * from whichever thread makes it (possibly before the constructor ran). */
 #include "core.h"
 #include "resolve.h"
+#include "audit_gate.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -350,7 +351,7 @@ static void put_count(fg_sbuf_t *sb, const char *key, fg_counter_t c, int *first
 
 __attribute__((destructor)) static void fg_destructor(void)
 {
-    char       ucp[128] = "", nccl[128] = "", counts[512], unobserved[300];
+    char       ucp[128] = "", nccl[128] = "", counts[512], unobserved[300], cause[400];
     fg_sbuf_t  sb, ub;
     fg_event_t ev;
     fg_kv_t    kv[2];
@@ -404,9 +405,8 @@ __attribute__((destructor)) static void fg_destructor(void)
         ev.rule = "fabguard.summary";
     }
     if (ub.len > 2) {
-        ev.detail = "a UCX/NCCL library was loaded but none of its creation calls was "
-                    "seen (RTLD_DEEPBIND or static linking bypass the preload): "
-                    "this process was not checked";
+        fg_audit_cause(cause, sizeof(cause));   /* the real cause (audit_gate.c) */
+        ev.detail = cause;
     }
     ev.extra  = kv;
     ev.nextra = 2;

@@ -6,6 +6,7 @@
  * then RTLD_NEXT, then every loaded object (Python wheels ship UCX renamed as
  * libucp-<hash>.so, so names are never matched by soname). */
 #include "resolve.h"
+#include "audit_gate.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -118,9 +119,16 @@ void fg_resolve_after_fork(void)
 
 void *fg_resolve_for_caller(const char *name, const void *caller_addr)
 {
-    struct link_map *lm = map_of(caller_addr);
+    struct link_map *lm;
     void            *sym;
+    const void      *bound = fg_audit_hint(name);
 
+    /* reached through the audit module: the caller bound this very copy */
+    fg_audit_poll();
+    if (bound != NULL) {
+        return (void *)bound;
+    }
+    lm = map_of(caller_addr);
     /* the main program's scope is the global scope: RTLD_NEXT covers it */
     if (lm != NULL && lm->l_name != NULL && lm->l_name[0] == '/' &&
         !fg_addr_is_ours(caller_addr)) {

@@ -19,6 +19,9 @@ for n in $names; do
     if grep -q "unknown variable" "$TMP/err"; then fail "manifest variable $n is a fabguard name" "$(cat "$TMP/err")"; else pass "manifest variable $n is a fabguard name"; fi
 done
 expect_contains "worker patch preloads the library" "$(cat "$K/worker-patch.yaml")" "name: LD_PRELOAD, value: /fabguard/libfabguard.so"
+expect_contains "worker patch sets LD_AUDIT beside LD_PRELOAD" "$(cat "$K/worker-patch.yaml")" "name: LD_AUDIT, value: /fabguard/libfabguard-audit.so"
+expect_contains "worker patch copies the audit module" "$(cat "$K/worker-patch.yaml")" '"/opt/fabguard/lib/libfabguard-audit.so"'
+expect_contains "k8s README sets LD_AUDIT with LD_PRELOAD" "$(cat "$K/README.md")" "LD_AUDIT=/fabguard/libfabguard-audit.so"
 
 # pair.yaml: the client reaches the server through the headless Service, and
 # the pods' own command lines work (run here on loopback, with the staging

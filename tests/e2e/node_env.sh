@@ -163,7 +163,8 @@ pcheck "blanks around = in a conf file: NCCL ignores the line" env ib8 NCCL_CONF
 pcheck "NCCL_CONF_FILE missing" env ib8 NCCL_CONF_FILE warn "cannot be read" NCCL_CONF_FILE=/etc/none.conf
 rm -f "$FX/ib8/etc/nccl.conf" "$FX/ib8/etc/user.conf"
 # variables that changed since the seed
-pcheck "NIXL_UCX_DEEPBIND=1 known" env ib8 NIXL_UCX_DEEPBIND ok "RTLD_DEEPBIND" NIXL_UCX_DEEPBIND=1
+pcheck "NIXL_UCX_DEEPBIND=1 without the audit module warns" env ib8 NIXL_UCX_DEEPBIND warn "RTLD_DEEPBIND" NIXL_UCX_DEEPBIND=1
+pcheck "NIXL_UCX_DEEPBIND=1 with the audit module in LD_AUDIT" env ib8 NIXL_UCX_DEEPBIND ok "with libfabguard-audit.so in LD_AUDIT" NIXL_UCX_DEEPBIND=1 LD_AUDIT=/usr/local/lib/libfabguard-audit.so
 pcheck "NIXL_UCX_DEEPBIND=maybe" env ib8 NIXL_UCX_DEEPBIND warn "" NIXL_UCX_DEEPBIND=maybe
 pcheck "NCCL_NET_PLUGIN path missing" env ib8 NCCL_NET_PLUGIN fail "does not exist" NCCL_NET_PLUGIN=/none/libnccl-net.so
 pcheck "UCX_PROTO_ENABLE=y" env ib8 UCX_PROTO_ENABLE ok "" UCX_PROTO_ENABLE=y

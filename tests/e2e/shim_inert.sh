@@ -47,7 +47,7 @@ unset FABGUARD_POLICY FABGUARD_MODE
 
 # The library exports exactly the wrapped names (version script).
 exports=$(nm -D --defined-only "$SHIM" | awk '{print $3}' | grep -v '^_' | sort)
-bad=$(echo "$exports" | grep -vE '^(ucp_|nccl|getenv$|fabguard_selftest_probe$|fi_(getinfo|fabric)@@?FABRIC_1\.[0-3]$|FABRIC_1\.[0-3]$)' || true)
+bad=$(echo "$exports" | grep -vE '^(ucp_|nccl|getenv$|fabguard_selftest_probe$|fabguard_audit_gate$|fi_(getinfo|fabric)@@?FABRIC_1\.[0-3]$|FABRIC_1\.[0-3]$)' || true)
 expect_eq "exports only wrapped names (UCX/NCCL control path, getenv for NCCL's debug settings)" "$bad" ""
 datapath=$(echo "$exports" | grep -E 'ucp_(tag|stream|am|put|get|atomic|worker_progress|ep_flush|worker_flush)|nccl(AllReduce|Broadcast|Reduce|AllGather|ReduceScatter|Send|Recv|Group)' || true)
 expect_eq "no data-path symbol is wrapped" "$datapath" ""
