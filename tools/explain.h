@@ -30,6 +30,14 @@ typedef struct {
 void jout_begin(jout_t *j, FILE *out);
 void jout_step(jout_t *j);
 int  jout_end(jout_t *j);   /* 0, or -1 when an element did not fit */
-void jout_findings(fg_sbuf_t *sb, const fg_findings_t *f, int *first_item);
+void jout_findings(fg_sbuf_t *sb, const fg_finding_t *v, size_t n, int *first_item);
+
+/* Findings of many units kept compactly (a unit with none costs nothing). */
+typedef struct {
+    fg_finding_t *v;
+    size_t        n, cap;
+} fvec_t;
+/* Appends f's findings; returns their first index, or -1 on OOM. */
+long fvec_add(fvec_t *fv, const fg_findings_t *f);
 
 #endif

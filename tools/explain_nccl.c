@@ -17,8 +17,8 @@
 #define MAX_UNION   256
 
 typedef struct {
-    long          proc, comm;
-    fg_findings_t f;
+    long   proc, comm;
+    size_t f0, nf;   /* findings in the fvec */
 } unit_t;
 
 typedef struct {
@@ -56,18 +56,37 @@ int jout_end(jout_t *j)
     return j->ok ? 0 : -1;
 }
 
-void jout_findings(fg_sbuf_t *sb, const fg_findings_t *f, int *first_item)
+void jout_findings(fg_sbuf_t *sb, const fg_finding_t *v, size_t n, int *first_item)
 {
     size_t i;
 
-    for (i = 0; i < f->n; i++) {
+    for (i = 0; i < n; i++) {
         int f2 = 1;
         fg_sb_puts(sb, *first_item ? "{" : ",{");
         *first_item = 0;
-        fg_json_kv_str(sb, &f2, "rule", f->v[i].rule);
-        fg_json_kv_str(sb, &f2, "detail", f->v[i].detail);
+        fg_json_kv_str(sb, &f2, "rule", v[i].rule);
+        fg_json_kv_str(sb, &f2, "detail", v[i].detail);
         fg_sb_putc(sb, '}');
     }
+}
+
+long fvec_add(fvec_t *fv, const fg_findings_t *f)
+{
+    long start = (long)fv->n;
+
+    if (fv->n + f->n > fv->cap) {
+        size_t        cap = fv->cap ? fv->cap * 2 : 16;
+        fg_finding_t *nv;
+        while (cap < fv->n + f->n) cap *= 2;
+        if ((nv = realloc(fv->v, cap * sizeof(*nv))) == NULL) {
+            return -1;
+        }
+        fv->v   = nv;
+        fv->cap = cap;
+    }
+    memcpy(fv->v + fv->n, f->v, f->n * sizeof(*f->v));
+    fv->n += f->n;
+    return start;
 }
 
 int explain_looks_like_nccl(const char *text, size_t len)
@@ -151,7 +170,7 @@ static void put_devices(fg_sbuf_t *sb, const fg_nccl_proc_t *p)
 }
 
 /* One "comms" entry (the shape explain always printed). */
-static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u)
+static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u, const fvec_t *fv)
 {
     fg_sbuf_t            *sb = &j->sb;
     const fg_nccl_proc_t *p  = &log->procs[u->proc];
@@ -182,12 +201,12 @@ static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u)
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
-    jout_findings(sb, &u->f, &fi);
+    jout_findings(sb, fv->v + u->f0, u->nf, &fi);
     fg_sb_putc(sb, ']');
 }
 
 static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const proc_info_t *pinfo,
-                        const unit_t *units)
+                        const unit_t *units, const fvec_t *fv)
 {
     fg_sbuf_t            *sb = &j->sb;
     const fg_nccl_proc_t *p  = &log->procs[pi];
@@ -238,7 +257,7 @@ static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const pr
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
     for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
-        jout_findings(sb, &units[u].f, &fi);
+        jout_findings(sb, fv->v + units[u].f0, units[u].nf, &fi);
         jout_step(j);
     }
     fg_sb_putc(sb, ']');
@@ -246,7 +265,7 @@ static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const pr
 }
 
 static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log, size_t pi,
-                          const proc_info_t *pinfo, const unit_t *units)
+                          const proc_info_t *pinfo, const unit_t *units, const fvec_t *fv)
 {
     const fg_nccl_proc_t *p = &log->procs[pi];
     const char           *ver = p->version[0] ? p->version : log->version;
@@ -285,17 +304,16 @@ static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log,
         fprintf(out, "  NCCL WARN  %ld, last: %s\n", p->warnings, p->last_warning);
     }
     for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
-        for (i = 0; i < units[u].f.n; i++) {
-            fprintf(out, "  VIOLATION %s (%s) \xe2\x80\x94 %s\n", units[u].f.v[i].detail,
-                    units[u].f.v[i].rule, units[u].f.v[i].fix);
+        for (i = 0; i < units[u].nf; i++) {
+            const fg_finding_t *f = &fv->v[units[u].f0 + i];
+            fprintf(out, "  VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
         }
     }
     fprintf(out, "  verdict: %s\n", pinfo->violations ? "VIOLATION" : "ok");
 }
 
 /* The union over processes of the top-level fields. */
-static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pinfo, const unit_t *units,
-                      size_t nunits)
+static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pinfo, const fvec_t *fv)
 {
     fg_sbuf_t  *sb = &j->sb;
     const char *ver = log->version[0] ? log->version : NULL, *net = NULL, *boot = NULL;
@@ -344,8 +362,8 @@ static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pi
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
-    for (i = 0; i < nunits; i++) {
-        jout_findings(sb, &units[i].f, &fi);
+    for (i = 0; i < fv->n; i++) {   /* units are in process order: so are findings */
+        jout_findings(sb, fv->v + i, 1, &fi);
         jout_step(j);
     }
     fg_sb_putc(sb, ']');
@@ -362,6 +380,7 @@ int explain_nccl(const char *name, const char *text, size_t len,
     size_t           nunits = 0, i, violations = 0;
     const char      *p = text, *end = text + len;
     int              rc = 0;
+    fvec_t           fv = { NULL, 0, 0 };
 
     fg_nccl_log_init(&log);
     while (p < end) {
@@ -401,12 +420,23 @@ int explain_nccl(const char *name, const char *text, size_t len,
         nunits += (size_t)n;
         proc_facts(&log, i, &pinfo[i]);
     }
-    for (i = 0; i < nunits; i++) {
-        fg_judge_nccl(pol, &mgmt, &log, units[i].proc, units[i].comm, &units[i].f);
-        violations += units[i].f.n;
-        pinfo[units[i].proc].violations += units[i].f.n;
+    for (i = 0; i < nunits && rc == 0; i++) {
+        fg_findings_t f;
+        long          at;
+        memset(&f, 0, sizeof(f));
+        fg_judge_nccl(pol, &mgmt, &log, units[i].proc, units[i].comm, &f);
+        if ((at = fvec_add(&fv, &f)) < 0) {
+            rc = cli_usage_error("explain", "out of memory");
+            break;
+        }
+        units[i].f0 = (size_t)at;
+        units[i].nf = f.n;
+        violations += f.n;
+        pinfo[units[i].proc].violations += f.n;
     }
-    if (json) {
+    if (rc != 0) {
+        /* reported */
+    } else if (json) {
         jout_t *j = malloc(sizeof(*j));
         int     fp = 1;
         if (j == NULL) {
@@ -414,19 +444,19 @@ int explain_nccl(const char *name, const char *text, size_t len,
         } else {
             jout_begin(j, out);
             fg_sb_putc(&j->sb, '{');
-            put_union(j, &log, pinfo, units, nunits);
+            put_union(j, &log, pinfo, &fv);
             fg_sb_puts(&j->sb, ",\"processes\":[");
             for (i = 0; i < log.nprocs; i++) {
                 fg_sb_puts(&j->sb, fp ? "{" : ",{");
                 fp = 0;
-                put_process(j, &log, i, &pinfo[i], units);
+                put_process(j, &log, i, &pinfo[i], units, &fv);
                 fg_sb_putc(&j->sb, '}');
                 jout_step(j);
             }
             fg_sb_puts(&j->sb, "],\"comms\":[");
             for (i = 0; i < nunits; i++) {
                 fg_sb_puts(&j->sb, i ? ",{" : "{");
-                put_unit(j, &log, &units[i]);
+                put_unit(j, &log, &units[i], &fv);
                 fg_sb_putc(&j->sb, '}');
                 jout_step(j);
             }
@@ -438,7 +468,7 @@ int explain_nccl(const char *name, const char *text, size_t len,
         }
     } else {
         for (i = 0; i < log.nprocs; i++) {
-            print_process(out, name, &log, i, &pinfo[i], units);
+            print_process(out, name, &log, i, &pinfo[i], units, &fv);
         }
         if (log.nprocs == 0) {
             fprintf(out, "%s: NCCL %s log with no process facts (no INFO lines?)\n", name,
@@ -447,6 +477,7 @@ int explain_nccl(const char *name, const char *text, size_t len,
     }
     free(units);
     free(pinfo);
+    free(fv.v);
     fg_nccl_log_free(&log);
     if (rc != 0) {
         return rc;

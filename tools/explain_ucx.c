@@ -18,9 +18,9 @@
 #define MAX_NOTES 4
 
 typedef struct {
-    fg_findings_t f;
-    char          note[MAX_NOTES][200];
-    size_t        nnotes;
+    size_t f0, nf;         /* findings in the fvec */
+    char   note[MAX_NOTES][200];
+    size_t nnotes;
 } cfg_verdict_t;
 
 static int is_network(const fg_lane_t *l)
@@ -36,10 +36,12 @@ static void add_note(cfg_verdict_t *v, const char *fmt, const char *a, const cha
 }
 
 /* Policy on the data lanes; notes on how the configuration moves data. */
-static void judge_config(const fg_policy_t *pol, const fg_ifset_t *mgmt, const fg_ucx_config_t *c,
-                         cfg_verdict_t *v)
+static int judge_config(const fg_policy_t *pol, const fg_ifset_t *mgmt, const fg_ucx_config_t *c,
+                        cfg_verdict_t *v, fvec_t *fv)
 {
     fg_lane_set_t *set = calloc(1, sizeof(*set));
+    fg_findings_t  f;
+    long           at;
     size_t         i;
     const char    *mem_am_only = NULL;
 
@@ -69,10 +71,18 @@ static void judge_config(const fg_policy_t *pol, const fg_ifset_t *mgmt, const f
             add_note(v, "%s%s is present but carries active messages only", mem_am_only, "");
         }
     }
-    if (set != NULL) {
-        fg_judge_ucx_lanes(pol, mgmt, set, &v->f);
-        free(set);
+    if (set == NULL) {
+        return -1;
     }
+    memset(&f, 0, sizeof(f));
+    fg_judge_ucx_lanes(pol, mgmt, set, &f);
+    free(set);
+    if ((at = fvec_add(fv, &f)) < 0) {
+        return -1;
+    }
+    v->f0 = (size_t)at;
+    v->nf = f.n;
+    return 0;
 }
 
 static void put_usage(fg_sbuf_t *sb, const char *usage)
@@ -107,7 +117,7 @@ static void put_lane(fg_sbuf_t *sb, const fg_lane_t *l, int lead_comma)
     fg_sb_putc(sb, '}');
 }
 
-static void put_config(jout_t *j, const fg_ucx_config_t *c, const cfg_verdict_t *v)
+static void put_config(jout_t *j, const fg_ucx_config_t *c, const cfg_verdict_t *v, const fvec_t *fv)
 {
     fg_sbuf_t *sb = &j->sb;
     int        f = 1, fi = 1;
@@ -132,12 +142,12 @@ static void put_config(jout_t *j, const fg_ucx_config_t *c, const cfg_verdict_t 
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &f, "violations");
     fg_sb_putc(sb, '[');
-    jout_findings(sb, &v->f, &fi);
+    jout_findings(sb, fv->v + v->f0, v->nf, &fi);
     fg_sb_putc(sb, ']');
-    fg_json_kv_str(sb, &f, "verdict", v->f.n ? "violation" : "ok");
+    fg_json_kv_str(sb, &f, "verdict", v->nf ? "violation" : "ok");
 }
 
-static void print_config(FILE *out, const fg_ucx_config_t *c, const cfg_verdict_t *v)
+static void print_config(FILE *out, const fg_ucx_config_t *c, const cfg_verdict_t *v, const fvec_t *fv)
 {
     size_t i;
 
@@ -155,10 +165,11 @@ static void print_config(FILE *out, const fg_ucx_config_t *c, const cfg_verdict_
     for (i = 0; i < v->nnotes; i++) {
         fprintf(out, "    note: %s\n", v->note[i]);
     }
-    for (i = 0; i < v->f.n; i++) {
-        fprintf(out, "    VIOLATION %s (%s) \xe2\x80\x94 %s\n", v->f.v[i].detail, v->f.v[i].rule, v->f.v[i].fix);
+    for (i = 0; i < v->nf; i++) {
+        const fg_finding_t *f = &fv->v[v->f0 + i];
+        fprintf(out, "    VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
     }
-    fprintf(out, "    verdict: %s\n", v->f.n ? "VIOLATION" : "ok");
+    fprintf(out, "    verdict: %s\n", v->nf ? "VIOLATION" : "ok");
 }
 
 int explain_ucx(const char *name, const char *text, size_t len,
@@ -170,6 +181,7 @@ int explain_ucx(const char *name, const char *text, size_t len,
     const char    *p = text, *end = text + len;
     size_t         i, k, violations = 0, nunion = 0;
     int            rc = 0;
+    fvec_t         fv = { NULL, 0, 0 };
 
     fg_ucx_text_init(&t);
     while (p < end) {
@@ -195,8 +207,13 @@ int explain_ucx(const char *name, const char *text, size_t len,
         return cli_usage_error("explain", "out of memory");
     }
     for (i = 0; i < t.n; i++) {
-        judge_config(pol, &mgmt, &t.cfg[i], &v[i]);
-        violations += v[i].f.n;
+        if (judge_config(pol, &mgmt, &t.cfg[i], &v[i], &fv) < 0) {
+            free(v);
+            free(fv.v);
+            fg_ucx_text_free(&t);
+            return cli_usage_error("explain", "out of memory");
+        }
+        violations += v[i].nf;
     }
     if (json) {
         jout_t           *j = malloc(sizeof(*j));
@@ -206,6 +223,7 @@ int explain_ucx(const char *name, const char *text, size_t len,
             free(j);
             free(uni);
             free(v);
+            free(fv.v);
             fg_ucx_text_free(&t);
             return cli_usage_error("explain", "out of memory");
         }
@@ -230,8 +248,8 @@ int explain_ucx(const char *name, const char *text, size_t len,
             jout_step(j);
         }
         fg_sb_puts(&j->sb, "],\"violations\":[");
-        for (i = 0; i < t.n; i++) {
-            jout_findings(&j->sb, &v[i].f, &fi);
+        for (i = 0; i < fv.n; i++) {
+            jout_findings(&j->sb, fv.v + i, 1, &fi);
             jout_step(j);
         }
         fg_sb_puts(&j->sb, "],\"ucx_version\":");
@@ -248,7 +266,7 @@ int explain_ucx(const char *name, const char *text, size_t len,
         fg_sb_puts(&j->sb, "],\"configs\":[");
         for (i = 0; i < t.n; i++) {
             fg_sb_puts(&j->sb, i ? ",{" : "{");
-            put_config(j, &t.cfg[i], &v[i]);
+            put_config(j, &t.cfg[i], &v[i], &fv);
             fg_sb_putc(&j->sb, '}');
             jout_step(j);
         }
@@ -269,7 +287,7 @@ int explain_ucx(const char *name, const char *text, size_t len,
             fprintf(out, "\n");
         }
         for (i = 0; i < t.n; i++) {
-            print_config(out, &t.cfg[i], &v[i]);
+            print_config(out, &t.cfg[i], &v[i], &fv);
         }
         if (t.n == 0) {
             fprintf(out, "  no endpoint configuration in this output (benchmark results and device\n"
@@ -277,6 +295,7 @@ int explain_ucx(const char *name, const char *text, size_t len,
         }
     }
     free(v);
+    free(fv.v);
     fg_ucx_text_free(&t);
     if (rc != 0) {
         return rc;
