@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define FG_NCCL_LINE_MAX 16384  /* longer lines are cut: NCCL's own buffer is 1024,
+#define FG_NCCL_LINE_MAX 8192   /* longer lines are cut: NCCL's own buffer is 1024,
                                    a re-flowed paste joins many messages */
 #define FG_NCCL_TID_SCAN 64     /* comms of a process searched for the thread's own */
 

@@ -16,9 +16,11 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: fabguard explain [--json] [--policy FILE] FILE|- …\n"
             "Reads an NCCL debug log (NCCL_DEBUG=INFO, one rank or a whole job, with\n"
-            "mpirun/kubectl prefixes) or UCX text (ucp_ep_print_info, ucx_info -e,\n"
-            "UCX_PROTO_INFO=y tables) and says which network, devices and transports\n"
-            "were used and what the policy thinks of them.\n"
+            "any launcher's or log shipper's prefixes, or pasted without them) or UCX\n"
+            "text (UCX_LOG_LEVEL=info/debug logs, ucp_ep_print_info, ucx_info -e/-d,\n"
+            "UCX_PROTO_INFO=y tables) and says, per process and per communicator or\n"
+            "UCX configuration, which network, devices and transports were used and\n"
+            "what the policy thinks of them.\n"
             "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
 }
 
