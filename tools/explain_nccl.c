@@ -74,6 +74,9 @@ long fvec_add(fvec_t *fv, const fg_findings_t *f)
 {
     long start = (long)fv->n;
 
+    if (f->n == 0) {
+        return start;
+    }
     if (fv->n + f->n > fv->cap) {
         size_t        cap = fv->cap ? fv->cap * 2 : 16;
         fg_finding_t *nv;
