@@ -134,9 +134,8 @@ static void parse_ident(const char *tok, const char *end, line_head_t *h)
     h->pid = strtol(c1 + 1, NULL, 10);
     h->tid = strtol(c2 + 1, NULL, 10);
     host   = tok;
-    for (q = c1; q > tok; q--) {   /* mpirun "[1,0]<stdout>:" / "<stderr>:" */
-        if (q - tok >= 2 && q[-1] == ':' && q[-2] == '>' && memchr(tok, '<', (size_t)(q - tok)) != NULL &&
-            memchr(tok, '[', (size_t)(q - tok)) == tok) {
+    for (q = c1; q > tok; q--) {   /* mpirun "[1,0]<stdout>:", torchrun "[default0]:" */
+        if (q - tok >= 2 && q[-1] == ':' && (q[-2] == '>' || q[-2] == ']') && *tok == '[') {
             host = q;
             break;
         }

@@ -111,8 +111,12 @@ START_TEST(prefixes_users_paste)
          ":22901:22901 [0] NCCL INFO Channel 00/0 : 0[0] -> 1[0] [send] via NET/IB/4\n"
          "ESC[36m(RayWorkerVllm pid=4095)ESC[0m mwh-0:4095:4095 [1] NCCL INFO Bootstrap : Using eth0:10.224.5.210<0>\n"
          "[155] crow-19:5330:5330 [3] NCCL INFO Bootstrap : Using [0]eth0:10.100.62.64<0>\n"
-         "        [1,0]<stdout>:worker-0:22:28 [0] NCCL INFO Using network Socket\n");
-    ck_assert_int_eq((int)lg.nprocs, 6);
+         "        [1,0]<stdout>:worker-0:22:28 [0] NCCL INFO Using network Socket\n"
+         "[default0]:node-1:77:77 [0] NCCL INFO Bootstrap : Using ens5:10.0.0.5<0>\n"
+         "0: node-2:88:88 [0] NCCL INFO Bootstrap : Using ens6:10.0.0.6<0>\n");
+    ck_assert_int_eq((int)lg.nprocs, 8);
+    ck_assert_str_eq(lg.procs[proc_of("node-1", 77)].bootstrap_iface, "ens5");   /* torchrun --tee prefix */
+    ck_assert_str_eq(lg.procs[proc_of("node-2", 88)].bootstrap_iface, "ens6");   /* srun --label prefix */
     ck_assert_int_ge(proc_of("ip-10-36-29-253", 79), 0);               /* timestamp glued to the host */
     ck_assert_str_eq(lg.procs[proc_of("ip-10-36-29-253", 79)].version, "2.21.5+cuda12.8");
     ck_assert_int_ge(proc_of("<cluster_name>", 919), 0);               /* redacted host */
