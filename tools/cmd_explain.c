@@ -6,20 +6,22 @@
 
 #include "fabguard/netinfo.h"
 #include "cli.h"
+#include "policy_opt.h"
 #include "explain.h"
 #include "input.h"
 
-static const char *getenv_plain(const char *n) { return getenv(n); }
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: fabguard explain [--json] [--policy FILE] FILE|- …\n"
             "Reads an NCCL debug log (NCCL_DEBUG=INFO, one rank or a whole job, with\n"
-            "mpirun/kubectl prefixes) or UCX text (ucp_ep_print_info, ucx_info -e,\n"
+            "any launcher's or log shipper's prefixes, or pasted without them) or UCX\n"
+            "text (UCX_LOG_LEVEL=info/debug logs, ucp_ep_print_info, ucx_info -e/-d,\n"
             "UCX_PROTO_INFO=y tables) or libfabric text (fi_info, FI_LOG_LEVEL=info)\n"
-            "and says which network, devices, transports or providers\n"
-            "were used and what the policy thinks of them.\n"
+            "and says, per process and per communicator or\n"
+            "UCX configuration, which network, devices and transports were used and\n"
+            "what the policy thinks of them.\n"
             "exit: 0 clean, 1 violations, 2 usage or unreadable input\n");
 }
 
@@ -29,7 +31,7 @@ int cmd_explain(int argc, char **argv)
     fg_policy_t pol;
     fg_error_t  err;
     char        msg[1024];
-    int         json = 0, i, worst = FG_EXIT_OK, nfiles = 0;
+    int         json = 0, i, worst = FG_EXIT_OK, nfiles = 0, rc;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -37,8 +39,8 @@ int cmd_explain(int argc, char **argv)
             return FG_EXIT_OK;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = 1;
-        } else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
-            policy = argv[++i];
+        } else if ((rc = cli_policy_opt(argc, argv, &i, &policy)) != 0) {
+            if (rc < 0) return cli_usage_error("explain", "--policy needs a FILE");
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             usage(stderr);
             return cli_usage_error("explain", "unknown or incomplete option '%s'", argv[i]);
@@ -50,16 +52,17 @@ int cmd_explain(int argc, char **argv)
         usage(stderr);
         return cli_usage_error("explain", "no input file (use - for stdin)");
     }
-    if (fg_policy_load(&pol, policy, getenv_plain, &err) < 0) {
-        fg_error_format(&err, msg, sizeof(msg));
-        return cli_usage_error("explain", "%s", msg);
+    if ((rc = cli_policy_load("explain", policy, &pol)) != 0) {
+        return rc;
     }
     for (i = 1; i < argc; i++) {
         char  *text;
         size_t len;
-        int    rc;
-        if (strcmp(argv[i], "--policy") == 0) {
+        if (strcmp(argv[i], "--policy") == 0) {   /* validated above */
             i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--policy=", 9) == 0) {
             continue;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {

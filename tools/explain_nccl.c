@@ -1,6 +1,8 @@
 /* explain on NCCL debug logs: one rank or a whole job. JSON: the design's
- * object for the first communicator (or process), plus "comms": one entry
- * per communicator (and per process that never completed one). */
+ * fields as the union over the file, "processes" (one entry per process,
+ * its own facts, communicators and verdict) and "comms" (one entry per
+ * communicator, and per process that never completed one). Linear in the
+ * log; the JSON is streamed, never cut. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +13,84 @@
 #include "cli.h"
 #include "explain.h"
 
+#define MAX_CLASSES 16
+#define MAX_UNION   256
+
 typedef struct {
-    long          proc, comm;
-    fg_findings_t f;
+    long   proc, comm;
+    size_t f0, nf;   /* findings in the fvec */
 } unit_t;
+
+typedef struct {
+    int    inferred;            /* net was inferred */
+    int    gdr;                 /* -1, 0, 1 */
+    char   cls[MAX_CLASSES][48];
+    size_t ncls;
+    long   first_unit, nunits;  /* units of this process are contiguous */
+    size_t violations;
+} proc_info_t;
+
+void jout_begin(jout_t *j, FILE *out)
+{
+    fg_sb_init(&j->sb, j->buf, sizeof(j->buf));
+    j->out = out;
+    j->ok  = 1;
+}
+
+void jout_step(jout_t *j)
+{
+    if (j->sb.truncated) {
+        j->ok = 0;
+    }
+    if (j->sb.len > sizeof(j->buf) / 2 || j->sb.truncated) {
+        fwrite(j->buf, 1, j->sb.len, j->out);
+        fg_sb_init(&j->sb, j->buf, sizeof(j->buf));
+    }
+}
+
+int jout_end(jout_t *j)
+{
+    jout_step(j);
+    fwrite(j->buf, 1, j->sb.len, j->out);
+    fputc('\n', j->out);
+    return j->ok ? 0 : -1;
+}
+
+void jout_findings(fg_sbuf_t *sb, const fg_finding_t *v, size_t n, int *first_item)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int f2 = 1;
+        fg_sb_puts(sb, *first_item ? "{" : ",{");
+        *first_item = 0;
+        fg_json_kv_str(sb, &f2, "rule", v[i].rule);
+        fg_json_kv_str(sb, &f2, "detail", v[i].detail);
+        fg_sb_putc(sb, '}');
+    }
+}
+
+long fvec_add(fvec_t *fv, const fg_findings_t *f)
+{
+    long start = (long)fv->n;
+
+    if (f->n == 0) {
+        return start;
+    }
+    if (fv->n + f->n > fv->cap) {
+        size_t        cap = fv->cap ? fv->cap * 2 : 16;
+        fg_finding_t *nv;
+        while (cap < fv->n + f->n) cap *= 2;
+        if ((nv = realloc(fv->v, cap * sizeof(*nv))) == NULL) {
+            return -1;
+        }
+        fv->v   = nv;
+        fv->cap = cap;
+    }
+    memcpy(fv->v + fv->n, f->v, f->n * sizeof(*f->v));
+    fv->n += f->n;
+    return start;
+}
 
 int explain_looks_like_nccl(const char *text, size_t len)
 {
@@ -45,99 +121,255 @@ static int unit_gdr(const fg_nccl_log_t *log, const unit_t *u)
     return g;
 }
 
-static void put_unit(fg_sbuf_t *sb, const fg_nccl_log_t *log, const unit_t *u, int top)
+/* Per process: GPUDirect (a GDRDMA channel proves it; a Disabled line or a
+ * NET channel without it disproves it) and the transport classes used. */
+static void proc_facts(const fg_nccl_log_t *log, size_t pi, proc_info_t *pinfo)
 {
-    const fg_nccl_proc_t *p = &log->procs[u->proc];
-    const fg_nccl_comm_t *c = u->comm >= 0 ? &log->comms[u->comm] : NULL;
-    const char           *net = (c && c->net[0]) ? c->net : p->net;
-    int                   first = 1;
-    size_t                i;
+    const fg_nccl_proc_t *p = &log->procs[pi];
+    int                   any1 = 0, any0 = p->gdr == 0;
+    long                  c;
 
-    if (top) {
-        fg_json_kv_str(sb, &first, "nccl_version", p->version[0] ? p->version : NULL);
-    } else {
-        fg_json_kv_str(sb, &first, "host", p->host);
-        fg_json_kv_long(sb, &first, "pid", p->pid);
-        fg_json_kv_str(sb, &first, "comm", c && c->comm[0] ? c->comm : NULL);
-        fg_json_key(sb, &first, "rank");
-        if (c && c->rank >= 0) fg_sb_putl(sb, c->rank); else fg_sb_puts(sb, "null");
-        fg_json_key(sb, &first, "nranks");
-        if (c && c->nranks >= 0) fg_sb_putl(sb, c->nranks); else fg_sb_puts(sb, "null");
+    pinfo->ncls = 0;
+    for (c = p->last_comm; c >= 0; c = log->comms[c].prev_in_proc) {
+        size_t i, k;
+        for (i = 0; i < log->comms[c].nch; i++) {
+            const fg_nccl_channel_t *ch = &log->comms[c].channels[i];
+            char                     cls[48];
+            any1 |= ch->gdr == 1;
+            any0 |= ch->gdr == 0 && strncmp(ch->transport, "NET/Socket", 10) != 0;   /* n/a on sockets */
+            fg_nccl_transport_class(ch->transport, cls, sizeof(cls));
+            for (k = 0; k < pinfo->ncls && strcmp(pinfo->cls[k], cls) != 0; k++) {}
+            if (k == pinfo->ncls && k < MAX_CLASSES) {
+                fg_strlcpy(pinfo->cls[pinfo->ncls++], cls, sizeof(pinfo->cls[0]));
+            }
+        }
     }
-    fg_json_kv_str(sb, &first, "net", net[0] ? net : NULL);
-    fg_json_key(sb, &first, "net_devices");
+    pinfo->gdr = any1 ? 1 : any0 ? 0 : p->gdr;
+}
+
+static void put_channel(fg_sbuf_t *sb, const fg_nccl_channel_t *ch, int lead_comma)
+{
+    int f2 = 1;
+
+    fg_sb_puts(sb, lead_comma ? ",{" : "{");
+    fg_json_kv_long(sb, &f2, "channel", ch->channel);
+    fg_json_kv_long(sb, &f2, "from_rank", ch->from_rank);
+    fg_json_kv_long(sb, &f2, "to_rank", ch->to_rank);
+    fg_json_kv_str(sb, &f2, "transport", ch->transport);
+    put_gdr(sb, &f2, ch->gdr);
+    fg_sb_putc(sb, '}');
+}
+
+static void put_devices(fg_sbuf_t *sb, const fg_nccl_proc_t *p)
+{
+    size_t i;
+
     fg_sb_putc(sb, '[');
     for (i = 0; i < p->ndev; i++) {
         if (i) fg_sb_putc(sb, ',');
         fg_json_str(sb, p->net_devices[i]);
     }
     fg_sb_putc(sb, ']');
+}
+
+/* One "comms" entry (the shape explain always printed). */
+static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u, const fvec_t *fv)
+{
+    fg_sbuf_t            *sb = &j->sb;
+    const fg_nccl_proc_t *p  = &log->procs[u->proc];
+    const fg_nccl_comm_t *c  = u->comm >= 0 ? &log->comms[u->comm] : NULL;
+    const char           *net = (c && c->net[0]) ? c->net : p->net;
+    int                   first = 1, fi = 1;
+    size_t                i;
+
+    fg_json_kv_str(sb, &first, "host", p->host);
+    fg_json_key(sb, &first, "pid");
+    if (p->pid >= 0) fg_sb_putl(sb, p->pid); else fg_sb_puts(sb, "null");
+    fg_json_kv_str(sb, &first, "comm", c && c->comm[0] ? c->comm : NULL);
+    fg_json_key(sb, &first, "rank");
+    if (c && c->rank >= 0) fg_sb_putl(sb, c->rank); else fg_sb_puts(sb, "null");
+    fg_json_key(sb, &first, "nranks");
+    if (c && c->nranks >= 0) fg_sb_putl(sb, c->nranks); else fg_sb_puts(sb, "null");
+    fg_json_kv_str(sb, &first, "net", net[0] ? net : NULL);
+    fg_json_key(sb, &first, "net_devices");
+    put_devices(sb, p);
     fg_json_kv_str(sb, &first, "bootstrap_iface", p->bootstrap_iface[0] ? p->bootstrap_iface : NULL);
     put_gdr(sb, &first, unit_gdr(log, u));
     fg_json_key(sb, &first, "channels");
     fg_sb_putc(sb, '[');
     for (i = 0; c != NULL && i < c->nch; i++) {
-        const fg_nccl_channel_t *ch = &c->channels[i];
-        int                      f2 = 1;
-        fg_sb_puts(sb, i ? ",{" : "{");
-        fg_json_kv_long(sb, &f2, "channel", ch->channel);
-        fg_json_kv_long(sb, &f2, "from_rank", ch->from_rank);
-        fg_json_kv_long(sb, &f2, "to_rank", ch->to_rank);
-        fg_json_kv_str(sb, &f2, "transport", ch->transport);
-        put_gdr(sb, &f2, ch->gdr);
-        fg_sb_putc(sb, '}');
+        put_channel(sb, &c->channels[i], i > 0);
+        jout_step(j);
     }
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
-    for (i = 0; i < u->f.n; i++) {
-        int f2 = 1;
-        fg_sb_puts(sb, i ? ",{" : "{");
-        fg_json_kv_str(sb, &f2, "rule", u->f.v[i].rule);
-        fg_json_kv_str(sb, &f2, "detail", u->f.v[i].detail);
-        fg_sb_putc(sb, '}');
-    }
+    jout_findings(sb, fv->v + u->f0, u->nf, &fi);
     fg_sb_putc(sb, ']');
 }
 
-static void print_human(FILE *out, const char *name, const fg_nccl_log_t *log,
-                        const unit_t *u)
+static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const proc_info_t *pinfo,
+                        const unit_t *units, const fvec_t *fv)
 {
-    const fg_nccl_proc_t *p = &log->procs[u->proc];
-    const fg_nccl_comm_t *c = u->comm >= 0 ? &log->comms[u->comm] : NULL;
-    const char           *net = (c && c->net[0]) ? c->net : p->net;
-    size_t                i, shown = 0;
-    int                   g = unit_gdr(log, u);
+    fg_sbuf_t            *sb = &j->sb;
+    const fg_nccl_proc_t *p  = &log->procs[pi];
+    int                   first = 1, fi = 1, fc = 1;
+    size_t                i;
+    long                  u, c;
 
-    fprintf(out, "%s: NCCL %s on %s pid %ld", name, p->version[0] ? p->version : "(version not logged)",
-            p->host[0] ? p->host : "?", p->pid);
-    if (c != NULL && c->comm[0]) {
-        fprintf(out, ", comm %s rank %ld/%ld%s", c->comm, c->rank, c->nranks, c->complete ? "" : " (init not complete)");
-    } else if (c == NULL) {
-        fprintf(out, ", no communicator completed init");
+    fg_json_kv_str(sb, &first, "host", p->host);
+    fg_json_key(sb, &first, "pid");
+    if (p->pid >= 0) fg_sb_putl(sb, p->pid); else fg_sb_puts(sb, "null");
+    fg_json_kv_str(sb, &first, "nccl_version", p->version[0] ? p->version : log->version[0] ? log->version : NULL);
+    fg_json_kv_str(sb, &first, "net", p->net[0] ? p->net : NULL);
+    fg_json_kv_bool(sb, &first, "net_inferred", pinfo->inferred);
+    fg_json_key(sb, &first, "net_devices");
+    put_devices(sb, p);
+    fg_json_kv_str(sb, &first, "bootstrap_iface", p->bootstrap_iface[0] ? p->bootstrap_iface : NULL);
+    fg_json_kv_str(sb, &first, "bootstrap_addr", p->bootstrap_addr[0] ? p->bootstrap_addr : NULL);
+    put_gdr(sb, &first, pinfo->gdr);
+    fg_json_key(sb, &first, "transports");
+    fg_sb_putc(sb, '[');
+    for (i = 0; i < pinfo->ncls; i++) {
+        if (i) fg_sb_putc(sb, ',');
+        fg_json_str(sb, pinfo->cls[i]);
     }
-    fprintf(out, "\n  network    %s\n  devices   ", net[0] ? net : "(not logged)");
+    fg_sb_putc(sb, ']');
+    fg_json_kv_long(sb, &first, "warnings", p->warnings);
+    fg_json_kv_str(sb, &first, "last_warning", p->warnings ? p->last_warning : NULL);
+    fg_json_key(sb, &first, "communicators");
+    fg_sb_putc(sb, '[');
+    for (c = p->last_comm; c >= 0; c = log->comms[c].prev_in_proc) {   /* newest first */
+        const fg_nccl_comm_t *cm = &log->comms[c];
+        int                   f2 = 1;
+        fg_sb_puts(sb, fc ? "{" : ",{");
+        fc = 0;
+        fg_json_kv_str(sb, &f2, "comm", cm->comm[0] ? cm->comm : NULL);
+        fg_json_kv_str(sb, &f2, "comm_id", cm->comm_id[0] ? cm->comm_id : NULL);
+        fg_json_key(sb, &f2, "rank");
+        if (cm->rank >= 0) fg_sb_putl(sb, cm->rank); else fg_sb_puts(sb, "null");
+        fg_json_key(sb, &f2, "nranks");
+        if (cm->nranks >= 0) fg_sb_putl(sb, cm->nranks); else fg_sb_puts(sb, "null");
+        fg_json_kv_bool(sb, &f2, "complete", cm->complete);
+        fg_json_kv_str(sb, &f2, "net", cm->net[0] ? cm->net : NULL);
+        fg_json_kv_long(sb, &f2, "channels", (long)cm->nch);
+        fg_sb_putc(sb, '}');
+        jout_step(j);
+    }
+    fg_sb_putc(sb, ']');
+    fg_json_key(sb, &first, "violations");
+    fg_sb_putc(sb, '[');
+    for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
+        jout_findings(sb, fv->v + units[u].f0, units[u].nf, &fi);
+        jout_step(j);
+    }
+    fg_sb_putc(sb, ']');
+    fg_json_kv_str(sb, &first, "verdict", pinfo->violations ? "violation" : "ok");
+}
+
+static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log, size_t pi,
+                          const proc_info_t *pinfo, const unit_t *units, const fvec_t *fv)
+{
+    const fg_nccl_proc_t *p = &log->procs[pi];
+    const char           *ver = p->version[0] ? p->version : log->version;
+    size_t                i, ncomm = 0;
+    long                  c, u;
+
+    for (c = p->last_comm; c >= 0; c = log->comms[c].prev_in_proc) ncomm++;
+    fprintf(out, "%s: NCCL %s on %s pid ", name, ver[0] ? ver : "(version not logged)",
+            p->host[0] ? p->host : "?");
+    if (p->pid >= 0) fprintf(out, "%ld", p->pid); else fprintf(out, "?");
+    fprintf(out, ", %zu communicator%s\n", ncomm, ncomm == 1 ? "" : "s");
+    fprintf(out, "  network    %s%s\n", p->net[0] ? p->net : "(not logged)",
+            pinfo->inferred ? " (inferred: no \"Using network\" line)" : "");
+    fprintf(out, "  devices   ");
     for (i = 0; i < p->ndev; i++) fprintf(out, " %s", p->net_devices[i]);
     fprintf(out, "%s\n  bootstrap  %s%s%s\n  GPUDirect  %s\n", p->ndev ? "" : " (none logged)",
             p->bootstrap_iface[0] ? p->bootstrap_iface : "(not logged)",
             p->bootstrap_addr[0] ? " " : "", p->bootstrap_addr,
-            g < 0 ? "unknown" : g ? "enabled" : "DISABLED");
-    if (c != NULL && c->nch > 0) {
-        fprintf(out, "  channels   %zu:", c->nch);
-        for (i = 0; i < c->nch && shown < 4; i++, shown++) {
-            fprintf(out, "%s %s", i ? "," : "", c->channels[i].transport);
+            pinfo->gdr < 0 ? "unknown" : pinfo->gdr ? "enabled" : "DISABLED");
+    if (pinfo->ncls > 0) {
+        fprintf(out, "  transports");
+        for (i = 0; i < pinfo->ncls; i++) fprintf(out, "%s %s", i ? "," : "", pinfo->cls[i]);
+        fprintf(out, "\n");
+    }
+    for (c = p->last_comm; c >= 0; c = log->comms[c].prev_in_proc) {
+        const fg_nccl_comm_t *cm = &log->comms[c];
+        size_t                shown;
+        fprintf(out, "  comm %s rank %ld/%ld%s, %zu channel%s", cm->comm[0] ? cm->comm : "?", cm->rank,
+                cm->nranks, cm->complete ? "" : " (init not complete)", cm->nch, cm->nch == 1 ? "" : "s");
+        for (shown = 0; shown < cm->nch && shown < 4; shown++) {
+            fprintf(out, "%s %s", shown ? "," : ":", cm->channels[shown].transport);
         }
-        fprintf(out, "%s\n", c->nch > shown ? ", …" : "");
+        fprintf(out, "%s\n", cm->nch > shown ? ", …" : "");
     }
     if (p->warnings) {
         fprintf(out, "  NCCL WARN  %ld, last: %s\n", p->warnings, p->last_warning);
     }
-    for (i = 0; i < u->f.n; i++) {
-        fprintf(out, "  VIOLATION %s (%s) \xe2\x80\x94 %s\n", u->f.v[i].detail, u->f.v[i].rule, u->f.v[i].fix);
+    for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
+        for (i = 0; i < units[u].nf; i++) {
+            const fg_finding_t *f = &fv->v[units[u].f0 + i];
+            fprintf(out, "  VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
+        }
     }
-    if (u->f.n == 0) {
-        fprintf(out, "  verdict: ok\n");
+    fprintf(out, "  verdict: %s\n", pinfo->violations ? "VIOLATION" : "ok");
+}
+
+/* The union over processes of the top-level fields. */
+static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pinfo, const fvec_t *fv)
+{
+    fg_sbuf_t  *sb = &j->sb;
+    const char *ver = log->version[0] ? log->version : NULL, *net = NULL, *boot = NULL;
+    const char *devs[MAX_UNION];
+    size_t      ndevs = 0, i, k;
+    int         first = 1, inferred = 0, gdr = -1, any1 = 0, fi = 1, fch = 1;
+
+    for (i = 0; i < log->nprocs; i++) {
+        const fg_nccl_proc_t *p = &log->procs[i];
+        if (ver == NULL && p->version[0]) ver = p->version;
+        if (p->net[0] && (net == NULL || (inferred && !pinfo[i].inferred))) {
+            net      = p->net;
+            inferred = pinfo[i].inferred;
+        }
+        if (boot == NULL && p->bootstrap_iface[0]) boot = p->bootstrap_iface;
+        if (pinfo[i].gdr == 0) gdr = 0;
+        any1 |= pinfo[i].gdr == 1;
+        for (k = 0; k < p->ndev && ndevs < MAX_UNION; k++) {
+            size_t d;
+            for (d = 0; d < ndevs && strcmp(devs[d], p->net_devices[k]) != 0; d++) {}
+            if (d == ndevs) devs[ndevs++] = p->net_devices[k];
+        }
     }
+    if (gdr < 0 && any1) gdr = 1;
+    fg_json_kv_str(sb, &first, "nccl_version", ver);
+    fg_json_kv_str(sb, &first, "net", net);
+    fg_json_kv_bool(sb, &first, "net_inferred", inferred);
+    fg_json_key(sb, &first, "net_devices");
+    fg_sb_putc(sb, '[');
+    for (i = 0; i < ndevs; i++) {
+        if (i) fg_sb_putc(sb, ',');
+        fg_json_str(sb, devs[i]);
+    }
+    fg_sb_putc(sb, ']');
+    fg_json_kv_str(sb, &first, "bootstrap_iface", boot);
+    put_gdr(sb, &first, gdr);
+    fg_json_key(sb, &first, "channels");
+    fg_sb_putc(sb, '[');
+    for (i = 0; i < log->ncomms; i++) {
+        for (k = 0; k < log->comms[i].nch; k++) {
+            put_channel(sb, &log->comms[i].channels[k], !fch);
+            fch = 0;
+            jout_step(j);
+        }
+    }
+    fg_sb_putc(sb, ']');
+    fg_json_key(sb, &first, "violations");
+    fg_sb_putc(sb, '[');
+    for (i = 0; i < fv->n; i++) {   /* units are in process order: so are findings */
+        jout_findings(sb, fv->v + i, 1, &fi);
+        jout_step(j);
+    }
+    fg_sb_putc(sb, ']');
 }
 
 int explain_nccl(const char *name, const char *text, size_t len,
@@ -147,8 +379,11 @@ int explain_nccl(const char *name, const char *text, size_t len,
     fg_nccl_update_t upd;
     fg_ifset_t       mgmt;
     unit_t          *units;
+    proc_info_t     *pinfo;
     size_t           nunits = 0, i, violations = 0;
     const char      *p = text, *end = text + len;
+    int              rc = 0;
+    fvec_t           fv = { NULL, 0, 0 };
 
     fg_nccl_log_init(&log);
     while (p < end) {
@@ -159,61 +394,96 @@ int explain_nccl(const char *name, const char *text, size_t len,
     memset(&mgmt, 0, sizeof(mgmt));
     fg_mgmt_ifaces(pol, NULL, &mgmt);
     units = calloc(log.ncomms + log.nprocs + 1, sizeof(*units));
-    if (units == NULL) {
+    pinfo = calloc(log.nprocs + 1, sizeof(*pinfo));
+    if (units == NULL || pinfo == NULL) {
+        free(units);
+        free(pinfo);
         fg_nccl_log_free(&log);
         return cli_usage_error("explain", "out of memory");
     }
-    for (i = 0; i < log.ncomms; i++) {
-        units[nunits].proc = (long)log.comms[i].proc;
-        units[nunits++].comm = (long)i;
+    for (i = 0; i < log.nprocs; i++) {   /* inferred networks are judged like logged ones */
+        char        buf[64];
+        const char *net = fg_nccl_proc_net(&log, i, buf, sizeof(buf), &pinfo[i].inferred);
+        if (pinfo[i].inferred) fg_strlcpy(log.procs[i].net, net, sizeof(log.procs[i].net));
     }
-    for (i = 0; i < log.nprocs; i++) {   /* processes without any communicator */
-        size_t k, has = 0;
-        for (k = 0; k < log.ncomms; k++) has |= log.comms[k].proc == i;
-        if (!has) {
+    for (i = 0; i < log.nprocs; i++) {   /* units grouped by process, oldest comm first */
+        long c, n = 0, k;
+        pinfo[i].first_unit = (long)nunits;
+        for (c = log.procs[i].last_comm; c >= 0; c = log.comms[c].prev_in_proc) n++;
+        for (c = log.procs[i].last_comm, k = n - 1; c >= 0; c = log.comms[c].prev_in_proc, k--) {
+            units[nunits + (size_t)k].proc = (long)i;
+            units[nunits + (size_t)k].comm = c;
+        }
+        if (n == 0) {
             units[nunits].proc = (long)i;
-            units[nunits++].comm = -1;
+            units[nunits].comm = -1;
+            n                  = 1;
         }
+        pinfo[i].nunits = n;
+        nunits += (size_t)n;
+        proc_facts(&log, i, &pinfo[i]);
     }
-    for (i = 0; i < nunits; i++) {
-        fg_judge_nccl(pol, &mgmt, &log, units[i].proc, units[i].comm, &units[i].f);
-        violations += units[i].f.n;
-    }
-    if (json) {
-        size_t    cap = 65536 + nunits * 8192;
-        char     *buf = malloc(cap);
-        fg_sbuf_t sb;
-        if (buf == NULL) {
-            free(units);
-            fg_nccl_log_free(&log);
-            return cli_usage_error("explain", "out of memory");
+    for (i = 0; i < nunits && rc == 0; i++) {
+        fg_findings_t f;
+        long          at;
+        memset(&f, 0, sizeof(f));
+        fg_judge_nccl(pol, &mgmt, &log, units[i].proc, units[i].comm, &f);
+        if ((at = fvec_add(&fv, &f)) < 0) {
+            rc = cli_usage_error("explain", "out of memory");
+            break;
         }
-        fg_sb_init(&sb, buf, cap);
-        fg_sb_putc(&sb, '{');
-        if (nunits > 0) {
-            put_unit(&sb, &log, &units[0], 1);
+        units[i].f0 = (size_t)at;
+        units[i].nf = f.n;
+        violations += f.n;
+        pinfo[units[i].proc].violations += f.n;
+    }
+    if (rc != 0) {
+        /* reported */
+    } else if (json) {
+        jout_t *j = malloc(sizeof(*j));
+        int     fp = 1;
+        if (j == NULL) {
+            rc = cli_usage_error("explain", "out of memory");
         } else {
-            fg_sb_puts(&sb, "\"nccl_version\":null,\"net\":null,\"net_devices\":[],\"bootstrap_iface\":null,"
-                            "\"gdr\":null,\"channels\":[],\"violations\":[]");
+            jout_begin(j, out);
+            fg_sb_putc(&j->sb, '{');
+            put_union(j, &log, pinfo, &fv);
+            fg_sb_puts(&j->sb, ",\"processes\":[");
+            for (i = 0; i < log.nprocs; i++) {
+                fg_sb_puts(&j->sb, fp ? "{" : ",{");
+                fp = 0;
+                put_process(j, &log, i, &pinfo[i], units, &fv);
+                fg_sb_putc(&j->sb, '}');
+                jout_step(j);
+            }
+            fg_sb_puts(&j->sb, "],\"comms\":[");
+            for (i = 0; i < nunits; i++) {
+                fg_sb_puts(&j->sb, i ? ",{" : "{");
+                put_unit(j, &log, &units[i], &fv);
+                fg_sb_putc(&j->sb, '}');
+                jout_step(j);
+            }
+            fg_sb_puts(&j->sb, "]}");
+            if (jout_end(j) < 0) {
+                rc = cli_usage_error("explain", "%s: a JSON element did not fit its buffer", name);
+            }
+            free(j);
         }
-        fg_sb_puts(&sb, ",\"comms\":[");
-        for (i = 0; i < nunits; i++) {
-            fg_sb_puts(&sb, i ? ",{" : "{");
-            put_unit(&sb, &log, &units[i], 0);
-            fg_sb_putc(&sb, '}');
-        }
-        fg_sb_puts(&sb, "]}");
-        fprintf(out, "%s\n", buf);
-        free(buf);
     } else {
-        for (i = 0; i < nunits; i++) {
-            print_human(out, name, &log, &units[i]);
+        for (i = 0; i < log.nprocs; i++) {
+            print_process(out, name, &log, i, &pinfo[i], units, &fv);
         }
-        if (nunits == 0) {
-            fprintf(out, "%s: NCCL log with no process facts (no INFO lines?)\n", name);
+        if (log.nprocs == 0) {
+            fprintf(out, "%s: NCCL %s log with no process facts (no INFO lines?)\n", name,
+                    log.version[0] ? log.version : "");
         }
     }
     free(units);
+    free(pinfo);
+    free(fv.v);
     fg_nccl_log_free(&log);
+    if (rc != 0) {
+        return rc;
+    }
     return violations ? FG_EXIT_VIOLATION : FG_EXIT_OK;
 }

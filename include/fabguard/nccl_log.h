@@ -23,7 +23,23 @@
  *                 1[1] via SHM/direct/direct", NVLS and CollNet likewise
  *   init          src/init.cc "%s comm %p rank %d nranks %d cudaDev %d nvmlDev %d
  *                 busId %lx commId 0x%llx - Init COMPLETE" (2.18: without the
- *                 function name), and "- Init START" in newer versions. */
+ *                 function name), and "- Init START" in newer versions.
+ * Older and foreign shapes, seen in logs users post (tests/corpus/nccl):
+ *   2.4-2.5       "Bootstrap : Using [0]ib0:10.0.0.1<0> [1]…" (indexed list),
+ *                 "Ring 00 : 3[3] -> 1[1] via P2P/IPC" (before "Channel"),
+ *                 no "Using network" line: the network is inferred
+ *   2.27+         "NCCL INFO NCCL version 2.27.6" (VERSION with a prefix)
+ *   IB lists      "/IB", "/RoCE", "/IB/SHARP" suffixes; merged virtual NICs
+ *                 "[0]={[0] mlx5_2:1/RoCE, [1] mlx5_3:1/RoCE} [1]={…}"
+ *   GDR           "GPU Direct RDMA (nvidia-peermem) enabled for HCA …",
+ *                 "(DMABUF) enabled", "… Disabled for GPU 2[2] / HCA 0 (…)",
+ *                 aws-ofi-nccl "NET/OFI … disabling GDR"
+ *   prefixes      none (message only: "NCCL INFO Channel …", "[0] NCCL INFO …"),
+ *                 "[1,3]<stdout>:", "[155] ", "[pod/x/y] ", "0: ", Ray
+ *                 "(RayWorker pid=1)", CloudWatch "| 2025-…-07:00host:pid:tid …
+ *                 | host:pid:tid …" (the line repeated), redacted hosts
+ *                 ("<cluster_name>:919:1150", ":22901:22901"), several messages
+ *                 joined on one physical line (re-flowed pastes). */
 #ifndef FABGUARD_NCCL_LOG_H
 #define FABGUARD_NCCL_LOG_H
 
@@ -54,6 +70,12 @@ typedef struct {
     char   gdr_detail[160];
     long   warnings;
     char   last_warning[200];
+    /* additive (explain, corpus): where net_devices came from, 0 none, 1 the
+     * NET/IB list, 2 the NET/Socket list; the newest communicator of this
+     * process (comms chain back through prev_in_proc); a hash-chain link */
+    int    dev_source;
+    long   last_comm;
+    long   hnext;
 } fg_nccl_proc_t;
 
 typedef struct {
@@ -66,6 +88,7 @@ typedef struct {
     char               net[64];             /* network of this comm */
     fg_nccl_channel_t *channels;
     size_t             nch, capch;
+    long               prev_in_proc;        /* older comm of the same process, -1 */
 } fg_nccl_comm_t;
 
 typedef struct {
@@ -75,6 +98,8 @@ typedef struct {
     size_t          ncomms, capcomms;
     long            lines, nccl_lines;
     char            version[48];   /* from a VERSION line without host:pid */
+    long           *hash;          /* process lookup by host:pid (linear time) */
+    size_t          hashcap;
 } fg_nccl_log_t;
 
 /* What a fed line changed. */
@@ -94,10 +119,21 @@ typedef struct {
 
 void fg_nccl_log_init(fg_nccl_log_t *log);
 void fg_nccl_log_free(fg_nccl_log_t *log);
-/* One line (without its newline; any length; need not be NUL-terminated). */
+/* One line (without its newline; any length; need not be NUL-terminated).
+ * A physical line holding several NCCL messages (a re-flowed paste) is fed
+ * as those messages in order; upd describes the last one. */
 int  fg_nccl_log_feed(fg_nccl_log_t *log, const char *line, size_t len,
                       fg_nccl_update_t *upd);
 /* 1 when the text looks like an NCCL debug log. */
 int  fg_nccl_text_is_log(const char *text, size_t len);
+/* The network a process used: its "Using network" value, else inferred from
+ * its NET channels ("NET/IB/0" -> "IB") or from which device list NCCL
+ * printed. *inferred is set to 1 when it was inferred. "" when unknown;
+ * buf holds an inferred name. */
+const char *fg_nccl_proc_net(const fg_nccl_log_t *log, size_t proc, char *buf, size_t cap,
+                             int *inferred);
+/* The transport class of a channel: "NET/<net>", "P2P/<kind>", else the
+ * first path component ("SHM", "NVLS", "CollNet"). */
+void fg_nccl_transport_class(const char *transport, char *out, size_t cap);
 
 #endif

@@ -28,8 +28,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fg_judge_nccl(&pol, &mgmt, &log, -1, (long)i, &f);
     }
     for (i = 0; i < log.nprocs; i++) {
+        char buf[64];
+        int  inferred;
         memset(&f, 0, sizeof(f));
         fg_judge_nccl(&pol, &mgmt, &log, (long)i, -1, &f);
+        (void)fg_nccl_proc_net(&log, i, buf, sizeof(buf), &inferred);
+    }
+    for (i = 0; i < log.ncomms; i++) {
+        char   cls[48];
+        size_t k;
+        for (k = 0; k < log.comms[i].nch; k++) {
+            fg_nccl_transport_class(log.comms[i].channels[k].transport, cls, sizeof(cls));
+        }
     }
     fg_policy_free(&pol);
     fg_nccl_log_free(&log);

@@ -23,5 +23,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fg_judge_ucx_lanes(&pol, NULL, &s, &f);
     fg_judge_ucx_context(&pol, &c, &f);
     fg_policy_free(&pol);
+    {   /* the line-by-line model explain uses */
+        fg_ucx_text_t t;
+        const char   *q = (const char *)data, *end = q + size;
+        fg_ucx_text_init(&t);
+        while (q < end) {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            fg_ucx_text_feed(&t, q, nl ? (size_t)(nl - q) : (size_t)(end - q));
+            q = nl ? nl + 1 : end;
+        }
+        for (size_t i = 0; i < t.n; i++) {
+            for (size_t k = 0; k < t.cfg[i].n; k++) (void)fg_ucx_lane_is_data(&t.cfg[i].lane[k]);
+        }
+        fg_ucx_text_free(&t);
+    }
     return 0;
 }

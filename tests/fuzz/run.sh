@@ -11,8 +11,8 @@ for f in build/fuzz/fuzz_*; do
     corpus=build/fuzz/corpus-$n; mkdir -p "$corpus"
     case $n in
         fuzz_policy) cp tests/fixtures/policy/* tools/k8s/*.yaml "$corpus" 2>/dev/null;;
-        fuzz_nccl_log) cp tests/fixtures/nccl/*.log "$corpus";;
-        fuzz_ucx_text) cp tests/fixtures/ucx/* "$corpus";;
+        fuzz_nccl_log) cp tests/fixtures/nccl/*.log tests/corpus/nccl/*.log "$corpus";;
+        fuzz_ucx_text) cp tests/fixtures/ucx/* tests/corpus/ucx/*.log "$corpus";;
         fuzz_event_read) ls build/tests/log >/dev/null 2>&1; printf '{"ts":"a","host":"h","pid":1,"prog":"p","lib":"ucx","event":"endpoint","verdict":"ok","lanes":[{"transport":"tcp","device":"eth0"}]}\n' > "$corpus/seed";;
         fuzz_sysfs) cp /proc/net/route "$corpus/route" 2>/dev/null;;
     esac
