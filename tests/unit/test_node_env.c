@@ -248,11 +248,15 @@ END_TEST
 START_TEST(new_variables_linted)
 {
     static const char *const env[] = { "NIXL_UCX_DEEPBIND=1", "UCX_PROTO_ENABLE=maybe", "NCCL_NET_PLUGIN=/nonexistent/x.so", NULL };
+    static const char *const audited[] = { "NIXL_UCX_DEEPBIND=1", "LD_AUDIT=/opt/fg/libfabguard-audit.so", NULL };
     judge(env);
-    STATUS("NIXL_UCX_DEEPBIND", "ok");
+    STATUS("NIXL_UCX_DEEPBIND", "warn");         /* deep-bound UCX bypasses a bare preload */
     DETAIL("NIXL_UCX_DEEPBIND", "RTLD_DEEPBIND");
     STATUS("UCX_PROTO_ENABLE", "fail");
     STATUS("NCCL_NET_PLUGIN", "fail");
+    judge(audited);
+    STATUS("NIXL_UCX_DEEPBIND", "ok");
+    DETAIL("NIXL_UCX_DEEPBIND", "libfabguard-audit.so in LD_AUDIT");
 }
 END_TEST
 
