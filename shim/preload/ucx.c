@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <net/if.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
@@ -58,6 +59,11 @@ static const char *const kind_names[] = { "worker-address", "client", "server", 
 int fg_ucx_creating(void)
 {
     return creating;
+}
+
+int fg_ucx_cs_pending(void)
+{
+    return __atomic_load_n(&npending, __ATOMIC_RELAXED) != 0;
 }
 
 fg_ucx_copy_t *fg_ucx_copy_by_opts(const void *opts)
@@ -129,6 +135,7 @@ static fg_ucx_copy_t *copy_from(const void *sibling)
     RESOLVE(c, config_print, "ucp_config_print");
     RESOLVE(c, config_release, "ucp_config_release");
     RESOLVE(c, request_check_status, "ucp_request_check_status");
+    RESOLVE(c, conn_request_query, "ucp_conn_request_query");
     RESOLVE(c, request_free, "ucp_request_free");
     if (c->get_version != NULL) {
         c->get_version(&c->major, &c->minor, &rel);
@@ -272,13 +279,24 @@ fg_outcome_t fg_ucx_judge(const fg_ucx_copy_t *c, const fg_lane_set_t *lanes,
     }
     if (f.n > 0) {
         kv[n++] = (fg_kv_t){ "mode", mode_name(fg_core_policy()->mode), 0 };
-        kv[n++] = (fg_kv_t){ "action", action_of(d), 0 };
+        kv[n++] = (fg_kv_t){ "action", d->not_final ? "none (lanes not final: judged again after wireup)"
+                                                    : action_of(d), 0 };
     }
     fg_event_init(&ev, "ucx", "endpoint", "ok");
     ev.lanes  = lanes->lane;
     ev.nlanes = lanes->n;
     ev.extra  = kv;
     ev.nextra = n;
+    if (d->not_final && f.n > 0) {
+        /* wireup lanes of a client/server endpoint: evidence, not a verdict
+         * (1.13 wires up over tcp/lo and then moves to shared memory) */
+        ev.verdict = "info";
+        ev.detail  = f.v[0].detail;
+        if (fg_report_admit(&ev)) {
+            fg_report_event(&ev);
+        }
+        return FG_GO_ON;
+    }
     return fg_core_verdict(&ev, &f);
 }
 
@@ -375,6 +393,7 @@ static fg_outcome_t observe_context(fg_ucx_copy_t *c, const ucp_config_t *config
     fg_ucx_log_install(c);   /* endpoints UCX creates itself */
     pthread_mutex_unlock(&ucx_lock);
     fg_core_count(FG_COUNT_CONTEXTS);
+    fg_ucx_route_add_context(ctx, &info.resources);
     return fg_core_verdict(&ev, &f);
 }
 
@@ -519,14 +538,12 @@ static unsigned kind_of(const ucp_ep_params_t *params)
     return 0;
 }
 
-static void peer_of(const ucp_ep_params_t *params, char *out, size_t cap)
+static void sockaddr_text(const struct sockaddr *sa, char *out, size_t cap)
 {
-    const struct sockaddr *sa;
-    char                   ip[INET6_ADDRSTRLEN] = "";
+    char ip[INET6_ADDRSTRLEN] = "";
 
     out[0] = '\0';
-    if (params == NULL || !(params->field_mask & UCP_EP_PARAM_FIELD_SOCK_ADDR) ||
-        (sa = params->sockaddr.addr) == NULL) {
+    if (sa == NULL) {
         return;
     }
     if (sa->sa_family == AF_INET) {
@@ -538,6 +555,76 @@ static void peer_of(const ucp_ep_params_t *params, char *out, size_t cap)
         inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
         snprintf(out, cap, "[%s]:%u", ip, ntohs(in6->sin6_port));
     }
+}
+
+/* The peer of a client (its sockaddr) or server (the connection request's
+ * client address) endpoint; NULL for worker-address endpoints. */
+static const struct sockaddr *peer_sockaddr(const fg_ucx_copy_t *c,
+                                            const ucp_ep_params_t *params,
+                                            struct sockaddr_storage *buf)
+{
+    ucp_conn_request_attr_t attr;
+
+    if (params == NULL) {
+        return NULL;
+    }
+    if (params->field_mask & UCP_EP_PARAM_FIELD_SOCK_ADDR) {
+        return params->sockaddr.addr;
+    }
+    if ((params->field_mask & UCP_EP_PARAM_FIELD_CONN_REQUEST) &&
+        c->conn_request_query != NULL) {
+        memset(&attr, 0, sizeof(attr));
+        attr.field_mask = UCP_CONN_REQUEST_ATTR_FIELD_CLIENT_ADDR;
+        if (c->conn_request_query(params->conn_request, &attr) == UCS_OK) {
+            *buf = attr.client_address;
+            return (const struct sockaddr *)buf;
+        }
+    }
+    return NULL;
+}
+
+static void peer_of(const fg_ucx_copy_t *c, const ucp_ep_params_t *params,
+                    char *out, size_t cap)
+{
+    struct sockaddr_storage buf;
+
+    sockaddr_text(peer_sockaddr(c, params, &buf), out, cap);
+}
+
+/* enforce: a client/server endpoint whose every usable transport is
+ * forbidden is refused at creation (ucx_route.c). */
+static fg_outcome_t prejudge(fg_ucx_copy_t *c, ucp_worker_h worker,
+                             const ucp_ep_params_t *params)
+{
+    struct sockaddr_storage buf;
+    const struct sockaddr  *peer = peer_sockaddr(c, params, &buf);
+    fg_handle_rec_t         wrec;
+    fg_lane_set_t           usable;
+    fg_ucx_ep_desc_t        d;
+    char                    iface[IF_NAMESIZE + 1], addr[80], peer_text[120];
+    int                     local = 0, known;
+
+    if (fg_core_policy()->mode != FG_MODE_ENFORCE || peer == NULL) {
+        return FG_GO_ON;
+    }
+    pthread_mutex_lock(&ucx_lock);
+    known = fg_handlemap_get(&workers, worker, &wrec);
+    pthread_mutex_unlock(&ucx_lock);
+    if (!known || fg_ucx_route_of(peer, iface, sizeof(iface), &local) < 0 ||
+        !fg_ucx_route_all_forbidden(wrec.parent, local, &usable)) {
+        return FG_GO_ON;
+    }
+    sockaddr_text(peer, addr, sizeof(addr));
+    snprintf(peer_text, sizeof(peer_text), "%s via %s", addr, iface[0] ? iface : "?");
+    memset(&d, 0, sizeof(d));
+    d.kind    = kind_names[kind_of(params)];
+    d.source  = "context resources";
+    d.when    = "at creation: every transport this context can use to reach the peer is forbidden";
+    d.peer    = peer_text;
+    d.if_fail = "refused before any data (ucp_ep_create fails)";
+    snprintf(d.id, sizeof(d.id), "ep#%u", atomic_fetch_add(&next_ep_id, 1) + 1);
+    fg_core_count(FG_COUNT_ENDPOINTS);
+    return fg_ucx_judge(c, &usable, &d);
 }
 
 static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
@@ -553,12 +640,13 @@ static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
     int              cs   = is_client_server(params);
 
     fg_core_count(FG_COUNT_ENDPOINTS);
-    peer_of(params, peer, sizeof(peer));
+    peer_of(c, params, peer, sizeof(peer));
     memset(&d, 0, sizeof(d));
     d.kind    = kind_names[kind];
     d.when    = cs ? "at creation (client/server)" : "at creation";
     d.peer    = peer;
-    d.if_fail = "refused (ucp_ep_create fails)";
+    d.if_fail   = "refused (ucp_ep_create fails)";
+    d.not_final = cs;
     snprintf(d.id, sizeof(d.id), "ep#%u", id);
     if (query_lanes(c, ep, &lanes, &d.source) == 0) {
         out             = fg_ucx_judge(c, &lanes, &d);
@@ -582,11 +670,13 @@ static void forget_endpoint(const void *ep)
     pthread_mutex_unlock(&ucx_lock);
 }
 
-/* Close an endpoint we refuse (enforce+fail) without driving the worker:
- * forced where the endpoint has peer error handling (UCX 1.13 rejects a
- * forced close otherwise, which would leave it open), flushed otherwise;
- * the request is handed back to UCX, which completes and frees it in the
- * application's own progress or at worker destroy. */
+/* An endpoint we refuse (enforce+fail) is closed without driving the
+ * worker. Only a forced close is safe then, and UCX accepts it only for an
+ * endpoint with peer error handling (1.13 answers "Invalid parameter"
+ * otherwise). Without it, a flushing close we cannot progress stays pending
+ * and UCX 1.13 aborts at worker destroy ("Bug: pending request", measured),
+ * so such an endpoint is left to UCX, which destroys it with its worker:
+ * the application never gets its handle. */
 static void refuse_close(fg_ucx_copy_t *c, const ucp_ep_params_t *params, ucp_ep_h ep)
 {
     ucp_request_param_t p;
@@ -595,15 +685,15 @@ static void refuse_close(fg_ucx_copy_t *c, const ucp_ep_params_t *params, ucp_ep
                                    (params->field_mask & UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE) &&
                                    params->err_mode == UCP_ERR_HANDLING_MODE_PEER;
 
-    if (c->ep_close_nbx == NULL) {
+    if (c->ep_close_nbx == NULL || !peer_err) {
         return;
     }
     memset(&p, 0, sizeof(p));
     p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
-    p.flags        = peer_err ? UCP_EP_CLOSE_FLAG_FORCE : 0;
+    p.flags        = UCP_EP_CLOSE_FLAG_FORCE;
     req            = c->ep_close_nbx(ep, &p);
     if (UCS_PTR_IS_PTR(req) && req != NULL && c->request_free != NULL) {
-        c->request_free(req);
+        c->request_free(req);   /* UCX completes and releases it itself */
     }
 }
 
@@ -636,6 +726,7 @@ FG_EXPORT ucs_status_t ucp_init_version(unsigned api_major, unsigned api_minor,
         pthread_mutex_lock(&ucx_lock);
         fg_handlemap_del(&contexts, ctx);
         pthread_mutex_unlock(&ucx_lock);
+        fg_ucx_route_del_context(ctx);
         c->cleanup(ctx);
         st = UCS_ERR_UNREACHABLE;
     }
@@ -655,6 +746,7 @@ FG_EXPORT void ucp_cleanup(ucp_context_h context)
     pthread_mutex_lock(&ucx_lock);
     fg_handlemap_del(&contexts, context);
     pthread_mutex_unlock(&ucx_lock);
+    fg_ucx_route_del_context(context);
     fg_guard_enter();
     c->cleanup(context);
     fg_guard_leave();
@@ -744,12 +836,21 @@ FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
     }
     fg_guard_enter();
     recheck_pending(worker, FG_RECHECK_PER_CALL);
+    if (is_client_server(params)) {
+        out = prejudge(c, worker, params);   /* abort/exit end the process here */
+    }
+    if (out == FG_GO_FAIL && kind_of(params) == 1) {
+        fg_guard_leave();
+        return UCS_ERR_UNREACHABLE;   /* the client never connects */
+    }
     creating = 1;
     st       = c->ep_create(worker, params, ep_p);
     creating = 0;
     if (st == UCS_OK) {
         ucp_ep_h ep = *ep_p;
-        out         = observe_endpoint(c, worker, params, ep);
+        if (out != FG_GO_FAIL) {   /* a refused server endpoint: accepted, then closed */
+            out = observe_endpoint(c, worker, params, ep);
+        }
         if (out == FG_GO_FAIL) {
             forget_endpoint(ep);
             refuse_close(c, params, ep);
@@ -949,4 +1050,5 @@ void fg_ucx_after_fork(void)
     fg_handlemap_clear(&contexts);
     npending = 0;
     creating = 0;
+    fg_ucx_route_after_fork();
 }

@@ -38,6 +38,7 @@ typedef struct {
     ucs_status_t (*config_read)(const char *, const char *, ucp_config_t **);
     void (*config_print)(const ucp_config_t *, FILE *, const char *, ucs_config_print_flags_t);
     void (*config_release)(ucp_config_t *);
+    ucs_status_t (*conn_request_query)(ucp_conn_request_h, ucp_conn_request_attr_t *);
     ucs_status_t (*request_check_status)(void *);
     void (*request_free)(void *);
     /* log capture (ucx_log.c) */
@@ -54,6 +55,7 @@ typedef struct {
     const char *peer;     /* "" unknown */
     const char *locality; /* intra-node | inter-node | self | "" */
     const char *if_fail;  /* what enforce+fail does here: refused | reported | … */
+    int         not_final;/* lanes may still change: report, never act */
     char        id[40];   /* stable endpoint id */
 } fg_ucx_ep_desc_t;
 
@@ -65,8 +67,21 @@ FG_HIDDEN fg_ucx_copy_t *fg_ucx_copy_by_opts(const void *opts);
 /* Is this thread inside our ucp_ep_create wrapper (the configuration UCX
  * prints now belongs to the endpoint that wrapper judges)? */
 FG_HIDDEN int fg_ucx_creating(void);
+/* Are client/server endpoints tracked (their wireup may be under way)? */
+FG_HIDDEN int fg_ucx_cs_pending(void);
 
 /* Start seeing UCX's endpoint-configuration lines of copy `c` (idempotent). */
 FG_HIDDEN void fg_ucx_log_install(fg_ucx_copy_t *c);
+
+
+/* Create-time verdicts for client/server endpoints (ucx_route.c). */
+struct sockaddr;
+FG_HIDDEN void fg_ucx_route_add_context(const void *ctx, const fg_lane_set_t *resources);
+FG_HIDDEN void fg_ucx_route_del_context(const void *ctx);
+FG_HIDDEN void fg_ucx_route_after_fork(void);
+FG_HIDDEN int  fg_ucx_route_of(const struct sockaddr *peer, char *iface, size_t cap,
+                               int *local);
+FG_HIDDEN int  fg_ucx_route_all_forbidden(const void *ctx, int peer_local,
+                                          fg_lane_set_t *usable);
 
 #endif

@@ -32,8 +32,13 @@ static void on_config_line(fg_ucx_copy_t *c, const char *msg)
     fg_ucx_ep_cfg_t     cfg;
     fg_ucx_ep_desc_t    d;
 
-    if (busy || fg_ucx_creating() || fg_ucx_ep_cfg_parse(msg, &cfg) < 0) {
-        return;   /* inside ucp_ep_create the wrapper judges that endpoint */
+    if (busy || fg_ucx_creating() || fg_ucx_cs_pending() ||
+        fg_ucx_ep_cfg_parse(msg, &cfg) < 0) {
+        /* inside ucp_ep_create the wrapper judges that endpoint; while a
+         * client/server endpoint is in wireup a configuration may be one
+         * of its passing wireup ones (measured on 1.13: tcp/lo, then shared
+         * memory): those endpoints are judged at their close instead */
+        return;
     }
     busy = 1;
     memset(&d, 0, sizeof(d));
