@@ -649,8 +649,9 @@ static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
     d.not_final = cs;
     snprintf(d.id, sizeof(d.id), "ep#%u", id);
     if (query_lanes(c, ep, &lanes, &d.source) == 0) {
-        out             = fg_ucx_judge(c, &lanes, &d);
-        rec.fingerprint = lanes_fingerprint(&lanes);
+        out = fg_ucx_judge(c, &lanes, &d);
+        /* lanes not final yet: the first recheck judges them for real */
+        rec.fingerprint = cs ? 0 : lanes_fingerprint(&lanes);
     }
     rec.flags = (cs ? EP_PENDING : 0) | (kind << EP_KIND_SHIFT) | (id << EP_ID_SHIFT);
     pthread_mutex_lock(&ucx_lock);
