@@ -411,7 +411,8 @@ static void pending_add_locked(const void *ep)
         pending     = p;
         pending_cap = cap;
     }
-    pending[npending++] = ep;
+    pending[npending] = ep;
+    __atomic_store_n(&npending, npending + 1, __ATOMIC_RELAXED);   /* read unlocked */
 }
 
 static void pending_remove_locked(const void *ep)
@@ -420,7 +421,8 @@ static void pending_remove_locked(const void *ep)
 
     for (i = 0; i < npending; i++) {
         if (pending[i] == ep) {
-            pending[i] = pending[--npending];
+            pending[i] = pending[npending - 1];
+            __atomic_store_n(&npending, npending - 1, __ATOMIC_RELAXED);
             return;
         }
     }
@@ -627,20 +629,20 @@ static fg_outcome_t prejudge(fg_ucx_copy_t *c, ucp_worker_h worker,
     return fg_ucx_judge(c, &usable, &d);
 }
 
+/* `peer`: taken before ucp_ep_create (which consumes a connection request). */
 static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
-                                     const ucp_ep_params_t *params, ucp_ep_h ep)
+                                     const ucp_ep_params_t *params, ucp_ep_h ep,
+                                     const char *peer)
 {
     fg_handle_rec_t  rec = { ep, c, worker, 0, 0 };
     fg_lane_set_t    lanes;
     fg_outcome_t     out = FG_GO_ON;
     fg_ucx_ep_desc_t d;
-    char             peer[80];
     unsigned         id   = atomic_fetch_add(&next_ep_id, 1) + 1;
     unsigned         kind = kind_of(params);
     int              cs   = is_client_server(params);
 
     fg_core_count(FG_COUNT_ENDPOINTS);
-    peer_of(c, params, peer, sizeof(peer));
     memset(&d, 0, sizeof(d));
     d.kind    = kind_names[kind];
     d.when    = cs ? "at creation (client/server)" : "at creation";
@@ -823,6 +825,7 @@ FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
     ucs_status_t   st;
     fg_state_t     s;
     fg_outcome_t   out = FG_GO_ON;
+    char           peer[80];
 
     if (c == NULL || c->ep_create == NULL) {
         report_missing("ucp_ep_create");
@@ -837,7 +840,9 @@ FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
     }
     fg_guard_enter();
     recheck_pending(worker, FG_RECHECK_PER_CALL);
+    peer[0] = '\0';
     if (is_client_server(params)) {
+        peer_of(c, params, peer, sizeof(peer));
         out = prejudge(c, worker, params);   /* abort/exit end the process here */
     }
     if (out == FG_GO_FAIL && kind_of(params) == 1) {
@@ -850,7 +855,7 @@ FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
     if (st == UCS_OK) {
         ucp_ep_h ep = *ep_p;
         if (out != FG_GO_FAIL) {   /* a refused server endpoint: accepted, then closed */
-            out = observe_endpoint(c, worker, params, ep);
+            out = observe_endpoint(c, worker, params, ep, peer);
         }
         if (out == FG_GO_FAIL) {
             forget_endpoint(ep);
@@ -1049,7 +1054,7 @@ void fg_ucx_after_fork(void)
     fg_handlemap_clear(&endpoints);
     fg_handlemap_clear(&workers);
     fg_handlemap_clear(&contexts);
-    npending = 0;
+    __atomic_store_n(&npending, 0, __ATOMIC_RELAXED);
     creating = 0;
     fg_ucx_route_after_fork();
 }
