@@ -351,6 +351,7 @@ static void put_count(fg_sbuf_t *sb, const char *key, fg_counter_t c, int *first
 __attribute__((destructor)) static void fg_destructor(void)
 {
     char       ucp[128] = "", nccl[128] = "", counts[512], unobserved[300];
+    const char *ucx_why = NULL;
     fg_sbuf_t  sb, ub;
     fg_event_t ev;
     fg_kv_t    kv[2];
@@ -364,6 +365,12 @@ __attribute__((destructor)) static void fg_destructor(void)
     }
     fg_loaded_object_matching("libucp", ucp, sizeof(ucp));
     fg_loaded_object_matching("libnccl", nccl, sizeof(nccl));
+    if (ucp[0] != '\0' && atomic_load(&counters[FG_COUNT_CONTEXTS]) == 0) {
+        ucx_why = fg_ucx_unobserved_reason ? fg_ucx_unobserved_reason() : "bypassed";
+        if (ucx_why == NULL) {
+            ucp[0] = '\0';   /* loaded, never used (ucx_info -v): nothing unchecked */
+        }
+    }
     if (!observed && ucp[0] == '\0' && nccl[0] == '\0') {
         return;   /* never used UCX/NCCL: stay silent */
     }
@@ -375,7 +382,8 @@ __attribute__((destructor)) static void fg_destructor(void)
     }
     fg_sb_init(&ub, unobserved, sizeof(unobserved));
     fg_sb_putc(&ub, '[');
-    if (ucp[0] != '\0' && atomic_load(&counters[FG_COUNT_CONTEXTS]) == 0) {
+    if (ucp[0] != '\0' && atomic_load(&counters[FG_COUNT_CONTEXTS]) == 0 &&
+        !(ucx_why != NULL && strncmp(ucx_why, "ucp_init failed", 15) == 0)) {
         fg_sb_printf(&ub, "\"%s\"", ucp);
     }
     if (nccl[0] != '\0' && atomic_load(&counters[FG_COUNT_COMMS]) == 0) {
@@ -407,6 +415,9 @@ __attribute__((destructor)) static void fg_destructor(void)
         ev.detail = "a UCX/NCCL library was loaded but none of its creation calls was "
                     "seen (RTLD_DEEPBIND or static linking bypass the preload): "
                     "this process was not checked";
+    }
+    if (ucx_why != NULL) {
+        ev.detail = ucx_why;   /* bypassed, or UCX never came up (not bypassed) */
     }
     ev.extra  = kv;
     ev.nextra = 2;

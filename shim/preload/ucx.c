@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <net/if.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -42,6 +43,7 @@ static fg_handlemap_t  contexts, workers, endpoints;
 static const void    **pending;   /* client/server endpoints not final yet (grows) */
 static size_t          npending, pending_cap, pending_cursor;
 static atomic_uint     next_ep_id;
+static atomic_int      init_failed_status;   /* last failed ucp_init (0 = none) */
 static __thread int    creating;   /* inside our ucp_ep_create wrapper */
 
 /* Record flags; the endpoint's id (a per-process sequence number) lives in
@@ -724,6 +726,9 @@ FG_EXPORT ucs_status_t ucp_init_version(unsigned api_major, unsigned api_minor,
     }
     fg_guard_enter();
     st = c->init_version(api_major, api_minor, params, config, context_p);
+    if (st != UCS_OK) {
+        atomic_store(&init_failed_status, (int)st);
+    }
     if (st == UCS_OK && observe_context(c, config, *context_p) == FG_GO_FAIL) {
         ucp_context_h ctx = *context_p;
         pthread_mutex_lock(&ucx_lock);
@@ -1043,6 +1048,40 @@ FG_EXPORT ucs_status_t ucp_worker_get_address(ucp_worker_h worker,
         fg_guard_leave();
     }
     return c->worker_get_address(worker, address_p, address_length_p);
+}
+
+/* UCX loads its transport modules (libuct_<name>.so) when a context is
+ * created, never before (ucx_info -v loads none): with no context seen,
+ * loaded modules mean one was created where the preload cannot see. */
+static int module_loaded(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    const char *base;
+
+    (void)size;
+    (void)arg;
+    if (info->dlpi_name == NULL) {
+        return 0;
+    }
+    base = strrchr(info->dlpi_name, '/');
+    base = base ? base + 1 : info->dlpi_name;
+    return strncmp(base, "libuct_", 7) == 0;
+}
+
+const char *fg_ucx_unobserved_reason(void)
+{
+    static char why[160];
+    int         st = atomic_load(&init_failed_status);
+
+    if (st != 0) {
+        snprintf(why, sizeof(why), "ucp_init failed (UCS status %d): UCX was never usable "
+                 "in this process, nothing moved through it", st);
+        return why;
+    }
+    if (dl_iterate_phdr(module_loaded, NULL) != 0) {
+        return "bypassed: UCX created a context the preload did not see "
+               "(RTLD_DEEPBIND, dlsym on a library handle, or static linking)";
+    }
+    return NULL;
 }
 
 void fg_ucx_after_fork(void)
