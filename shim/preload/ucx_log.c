@@ -18,7 +18,9 @@
 #include <ucs/debug/log_def.h>
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,16 +28,94 @@
 #define FG_UCS_LOG_INFO  UCS_LOG_LEVEL_INFO
 #define FG_UCS_LOG_PRINT UCS_LOG_LEVEL_PRINT   /* ucs_print: always shown */
 
+/* Distinct lane sets of every endpoint configuration UCX printed, per copy. */
+#define FG_MAX_CFG 64
+typedef struct {
+    const fg_ucx_copy_t *copy;
+    fg_lane_set_t        lanes;
+} seen_cfg_t;
+static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
+static seen_cfg_t     *seen;          /* FG_MAX_CFG entries once allocated */
+static size_t          nseen;
+static int             seen_full;     /* more than FG_MAX_CFG: lanes unknown */
+static __thread int    new_in_create; /* configurations printed in this ep_create */
+static __thread int    new_idx;
+
+static int remember(const fg_ucx_copy_t *c, const fg_lane_set_t *lanes)
+{
+    size_t i;
+    int    idx = -1;
+
+    pthread_mutex_lock(&cfg_lock);
+    for (i = 0; i < nseen && idx < 0; i++) {
+        if (seen[i].copy == c && fg_lane_set_equal(&seen[i].lanes, lanes)) {
+            idx = (int)i;
+        }
+    }
+    if (idx < 0 && seen == NULL) {
+        seen = calloc(FG_MAX_CFG, sizeof(*seen));
+    }
+    if (idx < 0 && seen != NULL && nseen < FG_MAX_CFG) {
+        seen[nseen].copy  = c;
+        seen[nseen].lanes = *lanes;
+        idx               = (int)nseen++;
+    } else if (idx < 0) {
+        seen_full = 1;
+    }
+    pthread_mutex_unlock(&cfg_lock);
+    return idx;
+}
+
+void fg_ucx_cfg_begin(void)
+{
+    new_in_create = 0;
+}
+
+int fg_ucx_cfg_lanes(const fg_ucx_copy_t *c, fg_lane_set_t *out)
+{
+    size_t i, n = 0, last = 0;
+    int    ok = 0;
+
+    if (!c->capture) {
+        return 0;
+    }
+    pthread_mutex_lock(&cfg_lock);
+    if (new_in_create == 1 && new_idx >= 0) {
+        *out = seen[new_idx].lanes;
+        ok   = 1;
+    } else if (new_in_create == 0 && !seen_full) {
+        for (i = 0; i < nseen; i++) {
+            if (seen[i].copy == c) {
+                n++;
+                last = i;
+            }
+        }
+        if (n == 1) {
+            *out = seen[last].lanes;
+            ok   = 1;
+        }
+    }
+    pthread_mutex_unlock(&cfg_lock);
+    return ok;
+}
+
 static void on_config_line(fg_ucx_copy_t *c, const char *msg)
 {
     static __thread int busy;   /* never re-enter from our own reporting */
     fg_ucx_ep_cfg_t     cfg;
     fg_ucx_ep_desc_t    d;
 
-    if (busy || fg_ucx_creating() || fg_ucx_cs_pending() ||
-        fg_ucx_ep_cfg_parse(msg, &cfg) < 0) {
-        /* inside ucp_ep_create the wrapper judges that endpoint; while a
-         * client/server endpoint is in wireup a configuration may be one
+    if (busy || fg_ucx_ep_cfg_parse(msg, &cfg) < 0) {
+        return;
+    }
+    if (fg_ucx_creating()) {
+        new_idx = remember(c, &cfg.lanes);
+        new_in_create++;
+        return;   /* the ucp_ep_create wrapper judges that endpoint */
+    }
+    remember(c, &cfg.lanes);
+    if (fg_ucx_cs_pending()) {
+        /* while a client/server endpoint is in wireup a configuration may be one
          * of its passing wireup ones (measured on 1.13: tcp/lo, then shared
          * memory): those endpoints are judged at their close instead */
         return;

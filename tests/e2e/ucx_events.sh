@@ -16,9 +16,17 @@ PY
 
 rm -f "$TMP/a.jsonl"
 UCX_TLS=tcp FABGUARD_LOG=$TMP/a.jsonl with_shim "$PROGS/ucx_ep" -n 2 >/dev/null 2>&1
+# the configuration UCX printed for the endpoint (no ucp_ep_print_info needed)
 expect_eq "worker-address endpoints: kind, id, lane source, UCX version" \
     "$(f "$TMP/a.jsonl" kind ep_id lane_source ucx_version | sort -u | tr '\n' ';')" \
-    "worker-address ep#1 print_info $V;worker-address ep#2 print_info $V;"
+    "worker-address ep#1 log $V;worker-address ep#2 log $V;"
+# the same lanes ucp_ep_print_info gives (UCX's own printer, run here without the shim)
+plain=$(UCX_TLS=tcp UCX_LOG_LEVEL=info "$PROGS/ucx_ep" -n 1 | grep -o 'ep_cfg\[0\]: .*' | grep -o '[a-z_0-9]*/[a-z_0-9:.]*' | sort -u | tr '\n' ' ')
+mine=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    e=json.loads(l)
+    if e["event"]=="endpoint": print(" ".join(sorted(x["transport"]+"/"+x["device"] for x in e["lanes"]))+" "); break' "$TMP/a.jsonl")
+expect_eq "lanes from the log are UCX's own configuration" "$mine" "$plain"
 expect_eq "warn mode: violation events carry mode and action" "$(f "$TMP/a.jsonl" verdict mode action | sort -u)" "violation warn none"
 
 rm -f "$TMP/b.jsonl"
