@@ -59,6 +59,8 @@ typedef struct {
     char        id[40];   /* stable endpoint id */
 } fg_ucx_ep_desc_t;
 
+/* Order-sensitive hash of transports and devices (never 0). */
+FG_HIDDEN uint64_t fg_ucx_lanes_fingerprint(const fg_lane_set_t *lanes);
 /* Judge lanes of one endpoint (or endpoint configuration) and report. */
 FG_HIDDEN fg_outcome_t fg_ucx_judge(const fg_ucx_copy_t *c, const fg_lane_set_t *lanes,
                                     const fg_ucx_ep_desc_t *d);
