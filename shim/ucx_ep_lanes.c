@@ -51,11 +51,22 @@ static int from_print_info(const fg_ucx_ep_api_t *api, void *ep, fg_lane_set_t *
     return rc;
 }
 
-int fg_ucx_ep_lanes(const fg_ucx_ep_api_t *api, void *ep, fg_lane_set_t *out)
+int fg_ucx_ep_lanes_from(const fg_ucx_ep_api_t *api, void *ep, fg_lane_set_t *out,
+                         const char **source)
 {
-    out->n = 0;
+    out->n  = 0;
+    *source = "ucp_ep_query";
     if (has_query(api) && from_query(api, ep, out) == 0) {
         return 0;
     }
+    out->n  = 0;
+    *source = "print_info";
     return from_print_info(api, ep, out);
+}
+
+int fg_ucx_ep_lanes(const fg_ucx_ep_api_t *api, void *ep, fg_lane_set_t *out)
+{
+    const char *source;
+
+    return fg_ucx_ep_lanes_from(api, ep, out, &source);
 }

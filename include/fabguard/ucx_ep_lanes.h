@@ -17,5 +17,8 @@ typedef struct {
 
 /* 0 (possibly no lanes yet), or -1 when neither way answered. */
 int fg_ucx_ep_lanes(const fg_ucx_ep_api_t *api, void *ep, fg_lane_set_t *out);
+/* The same, naming the way that answered: "ucp_ep_query" or "print_info". */
+int fg_ucx_ep_lanes_from(const fg_ucx_ep_api_t *api, void *ep, fg_lane_set_t *out,
+                         const char **source);
 
 #endif

@@ -167,6 +167,11 @@ int fg_audit_active(void)
     return audit_attached();
 }
 
+int fg_audit_saw_unseen(void)
+{
+    return __atomic_load_n(&fabguard_audit_gate.unseen, __ATOMIC_ACQUIRE) != 0;
+}
+
 void fg_audit_cause(char *buf, size_t cap)
 {
     const char *la = secure_getenv("LD_AUDIT");

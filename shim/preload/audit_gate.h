@@ -14,5 +14,8 @@ FG_HIDDEN void fg_audit_poll(void);
 FG_HIDDEN int fg_audit_active(void);
 /* Why calls of a loaded UCX/NCCL library may not be seen here, in words. */
 FG_HIDDEN void fg_audit_cause(char *buf, size_t cap);
+/* 1 when the audit module saw UCX calls or loads the preload could not see
+ * (a dlmopen namespace, a GOT entry past the wrappers). */
+FG_HIDDEN int fg_audit_saw_unseen(void);
 
 #endif

@@ -351,7 +351,8 @@ static void put_count(fg_sbuf_t *sb, const char *key, fg_counter_t c, int *first
 
 __attribute__((destructor)) static void fg_destructor(void)
 {
-    char       ucp[128] = "", nccl[128] = "", counts[512], unobserved[300], cause[400];
+    char       ucp[128] = "", nccl[128] = "", counts[512], unobserved[300], cause[640];
+    const char *ucx_why = NULL;
     fg_sbuf_t  sb, ub;
     fg_event_t ev;
     fg_kv_t    kv[2];
@@ -365,6 +366,12 @@ __attribute__((destructor)) static void fg_destructor(void)
     }
     fg_loaded_object_matching("libucp", ucp, sizeof(ucp));
     fg_loaded_object_matching("libnccl", nccl, sizeof(nccl));
+    if (ucp[0] != '\0' && atomic_load(&counters[FG_COUNT_CONTEXTS]) == 0) {
+        ucx_why = fg_ucx_unobserved_reason ? fg_ucx_unobserved_reason() : "bypassed";
+        if (ucx_why == NULL && !fg_audit_saw_unseen()) {
+            ucp[0] = '\0';   /* loaded, never used (ucx_info -v): nothing unchecked */
+        }
+    }
     if (!observed && ucp[0] == '\0' && nccl[0] == '\0') {
         return;   /* never used UCX/NCCL: stay silent */
     }
@@ -376,7 +383,8 @@ __attribute__((destructor)) static void fg_destructor(void)
     }
     fg_sb_init(&ub, unobserved, sizeof(unobserved));
     fg_sb_putc(&ub, '[');
-    if (ucp[0] != '\0' && atomic_load(&counters[FG_COUNT_CONTEXTS]) == 0) {
+    if (ucp[0] != '\0' && atomic_load(&counters[FG_COUNT_CONTEXTS]) == 0 &&
+        !(ucx_why != NULL && strncmp(ucx_why, "ucp_init failed", 15) == 0)) {
         fg_sb_printf(&ub, "\"%s\"", ucp);
     }
     if (nccl[0] != '\0' && atomic_load(&counters[FG_COUNT_COMMS]) == 0) {
@@ -404,8 +412,15 @@ __attribute__((destructor)) static void fg_destructor(void)
     if (atomic_load(&counters[FG_COUNT_VIOLATIONS])) {
         ev.rule = "fabguard.summary";
     }
-    if (ub.len > 2) {
-        fg_audit_cause(cause, sizeof(cause));   /* the real cause (audit_gate.c) */
+    if (ucx_why != NULL && strncmp(ucx_why, "ucp_init failed", 15) == 0) {
+        ev.detail = ucx_why;   /* UCX never came up: nothing bypassed */
+    } else if (ub.len > 2) {
+        /* the real cause (audit_gate.c), then what the UCX module saw */
+        fg_audit_cause(cause, sizeof(cause));
+        if (ucx_why != NULL) {
+            size_t n = strlen(cause);
+            snprintf(cause + n, sizeof(cause) - n, "; %s", ucx_why);
+        }
         ev.detail = cause;
     }
     ev.extra  = kv;

@@ -67,5 +67,10 @@ FG_HIDDEN void fg_act_exit(void) __attribute__((noreturn));
 FG_HIDDEN void fg_ucx_after_fork(void) __attribute__((weak));
 FG_HIDDEN void fg_nccl_after_fork(void) __attribute__((weak));
 FG_HIDDEN void fg_nccl_at_exit(void) __attribute__((weak));
+/* UCX coverage for the exit summary (ucx.c), asked only when libucp is
+ * loaded and no context was seen: NULL = loaded, never used (no UCX
+ * transport module was ever loaded, no ucp_init attempt); else why the
+ * process was not checked ("bypassed: …", "ucp_init failed: …"). */
+FG_HIDDEN const char *fg_ucx_unobserved_reason(void) __attribute__((weak));
 
 #endif

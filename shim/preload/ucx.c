@@ -7,9 +7,8 @@
  * one fg_ucx_copy_t resolved from that very object. Creation of a context
  * resolves in the caller's scope; every later call on a handle goes to the
  * copy that created the handle. */
-#include <ucp/api/ucp.h>
+#include "ucx.h"
 
-#include "core.h"
 #include "resolve.h"
 #include "fabguard/handlemap.h"
 #include "fabguard/judge.h"
@@ -18,9 +17,14 @@
 #include "fabguard/ucx_context.h"
 #include "fabguard/ucx_text.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <net/if.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,51 +34,51 @@
 #define FG_MAX_COPIES  8
 #define FG_RECHECK_PER_CALL 8   /* pending endpoints re-examined per control call */
 
-typedef struct {
-    const void *base;
-    char        object[64];   /* file name of this libucp copy, for events */
-    unsigned    major, minor;
-    ucs_status_t (*init_version)(unsigned, unsigned, const ucp_params_t *,
-                                 const ucp_config_t *, ucp_context_h *);
-    void (*cleanup)(ucp_context_h);
-    ucs_status_t (*worker_create)(ucp_context_h, const ucp_worker_params_t *,
-                                  ucp_worker_h *);
-    void (*worker_destroy)(ucp_worker_h);
-    ucs_status_t (*ep_create)(ucp_worker_h, const ucp_ep_params_t *, ucp_ep_h *);
-    ucs_status_ptr_t (*ep_close_nbx)(ucp_ep_h, const ucp_request_param_t *);
-    ucs_status_ptr_t (*ep_close_nb)(ucp_ep_h, unsigned);
-    void (*ep_destroy)(ucp_ep_h);
-    ucs_status_ptr_t (*disconnect_nb)(ucp_ep_h);
-    ucs_status_t (*ep_rkey_unpack)(ucp_ep_h, const void *, ucp_rkey_h *);
-    ucs_status_t (*mem_map)(ucp_context_h, const ucp_mem_map_params_t *, ucp_mem_h *);
-    ucs_status_t (*mem_unmap)(ucp_context_h, ucp_mem_h);
-    ucs_status_t (*worker_get_address)(ucp_worker_h, ucp_address_t **, size_t *);
-    void (*ep_print_info)(ucp_ep_h, FILE *);
-    ucs_status_t (*ep_query)(ucp_ep_h, void *);
-    void (*get_version)(unsigned *, unsigned *, unsigned *);
-    void (*context_print_info)(ucp_context_h, FILE *);
-    ucs_status_t (*config_read)(const char *, const char *, ucp_config_t **);
-    void (*config_print)(const ucp_config_t *, FILE *, const char *, ucs_config_print_flags_t);
-    void (*config_release)(ucp_config_t *);
-    unsigned (*worker_progress)(ucp_worker_h);
-    ucs_status_t (*request_check_status)(void *);
-    void (*request_free)(void *);
-} fg_ucx_copy_t;
-
 /* Handle records live in maps under ucx_lock; copies are published once
  * and never change (readers need no lock after getting the pointer). */
 static pthread_mutex_t ucx_lock = PTHREAD_MUTEX_INITIALIZER;
 static fg_ucx_copy_t   copies[FG_MAX_COPIES];
 static size_t          ncopies;
 static fg_handlemap_t  contexts, workers, endpoints;
-static const void     *pending[4096];   /* client/server endpoints not final yet */
-static size_t          npending, pending_cursor;
+static const void    **pending;   /* client/server endpoints not final yet (grows) */
+static size_t          npending, pending_cap, pending_cursor;
+static atomic_uint     next_ep_id;
+static atomic_int      init_failed_status;   /* last failed ucp_init (0 = none) */
+static __thread int    creating;   /* inside our ucp_ep_create wrapper */
 
+/* Record flags; the endpoint's id (a per-process sequence number) lives in
+ * the bits above EP_ID_SHIFT. */
 enum {
-    EP_PENDING = 1u << 0,   /* lanes may still change (client/server) */
-    EP_FAILED  = 1u << 1,   /* enforce+fail judged it after creation */
-    EP_CLOSING = 1u << 2
+    EP_PENDING  = 1u << 0,   /* lanes may still change (client/server) */
+    EP_FAILED   = 1u << 1,   /* enforce+fail judged it after creation */
+    EP_CLOSING  = 1u << 2,   /* a close wrapper owns it: nobody queries it now */
+    EP_QUERYING = 1u << 3,   /* a thread queries it: a close waits for that */
+    EP_KIND_SHIFT = 4,       /* 2 bits: kind_names[] */
+    EP_ID_SHIFT = 8
 };
+static const char *const kind_names[] = { "worker-address", "client", "server", "internal" };
+
+int fg_ucx_creating(void)
+{
+    return creating;
+}
+
+int fg_ucx_cs_pending(void)
+{
+    return __atomic_load_n(&npending, __ATOMIC_RELAXED) != 0;
+}
+
+fg_ucx_copy_t *fg_ucx_copy_by_opts(const void *opts)
+{
+    size_t i, n = __atomic_load_n(&ncopies, __ATOMIC_ACQUIRE);
+
+    for (i = 0; i < n; i++) {
+        if (copies[i].capture && copies[i].ucs_opts == opts) {
+            return &copies[i];
+        }
+    }
+    return NULL;
+}
 
 #define RESOLVE(c, field, name) \
     (*(void **)&(c)->field = fg_resolve_beside(name, sibling))
@@ -132,13 +136,14 @@ static fg_ucx_copy_t *copy_from(const void *sibling)
     RESOLVE(c, config_read, "ucp_config_read");
     RESOLVE(c, config_print, "ucp_config_print");
     RESOLVE(c, config_release, "ucp_config_release");
-    RESOLVE(c, worker_progress, "ucp_worker_progress");
     RESOLVE(c, request_check_status, "ucp_request_check_status");
+    RESOLVE(c, conn_request_query, "ucp_conn_request_query");
     RESOLVE(c, request_free, "ucp_request_free");
     if (c->get_version != NULL) {
         c->get_version(&c->major, &c->minor, &rel);
     }
-    ncopies++;
+    snprintf(c->version, sizeof(c->version), "%u.%u.%u", c->major, c->minor, rel);
+    __atomic_store_n(&ncopies, ncopies + 1, __ATOMIC_RELEASE);
     return c;
 }
 
@@ -203,7 +208,8 @@ static char *print_to_memory(void (*printer)(void *, FILE *), void *obj,
     return buf;
 }
 
-static int query_lanes(fg_ucx_copy_t *c, ucp_ep_h ep, fg_lane_set_t *lanes)
+static int query_lanes(fg_ucx_copy_t *c, ucp_ep_h ep, fg_lane_set_t *lanes,
+                       const char **source)
 {
     fg_ucx_ep_api_t api;
 
@@ -212,39 +218,7 @@ static int query_lanes(fg_ucx_copy_t *c, ucp_ep_h ep, fg_lane_set_t *lanes)
     /* ucs_status_t is an int-sized enum: same ABI, via the generic type */
     api.ep_query      = (int (*)(void *, void *))(void (*)(void))c->ep_query;
     api.ep_print_info = (void (*)(void *, FILE *))c->ep_print_info;
-    return fg_ucx_ep_lanes(&api, ep, lanes);
-}
-
-static uint64_t lanes_fingerprint(const fg_lane_set_t *lanes)
-{
-    uint64_t h = 14695981039346656037ULL;
-    size_t   i;
-    const char *p;
-
-    for (i = 0; i < lanes->n; i++) {
-        for (p = lanes->lane[i].transport; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        h = (h ^ '/') * 1099511628211ULL;
-        for (p = lanes->lane[i].device; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        h = (h ^ ';') * 1099511628211ULL;
-    }
-    return h | 1;
-}
-
-/* Judge an endpoint's lanes and report them. */
-static fg_outcome_t judge_endpoint(const fg_lane_set_t *lanes, const char *when)
-{
-    fg_findings_t f;
-    fg_event_t    ev;
-    fg_kv_t       kv = { "when", when, 0 };
-
-    memset(&f, 0, sizeof(f));
-    fg_judge_ucx_lanes(fg_core_policy(), fg_core_mgmt(), lanes, &f);
-    fg_event_init(&ev, "ucx", "endpoint", "ok");
-    ev.lanes  = lanes->lane;
-    ev.nlanes = lanes->n;
-    ev.extra  = &kv;
-    ev.nextra = 1;
-    return fg_core_verdict(&ev, &f);
+    return fg_ucx_ep_lanes_from(&api, ep, lanes, source);
 }
 
 static int node_has_rdma(void)
@@ -337,20 +311,29 @@ static fg_outcome_t observe_context(fg_ucx_copy_t *c, const ucp_config_t *config
     ev.nextra = 5;
     pthread_mutex_lock(&ucx_lock);
     fg_handlemap_put(&contexts, &rec);
+    fg_ucx_log_install(c);   /* endpoints UCX creates itself */
     pthread_mutex_unlock(&ucx_lock);
     fg_core_count(FG_COUNT_CONTEXTS);
+    fg_ucx_route_add_context(ctx, &info.resources);
     return fg_core_verdict(&ev, &f);
 }
 
 /* ---- pending (client/server) endpoints ---------------------------------- */
 
-static void pending_add(const void *ep)
+/* ucx_lock held. No bound: every client/server endpoint is tracked. */
+static void pending_add_locked(const void *ep)
 {
-    pthread_mutex_lock(&ucx_lock);
-    if (npending < sizeof(pending) / sizeof(pending[0])) {
-        pending[npending++] = ep;
+    if (npending == pending_cap) {
+        size_t       cap = pending_cap ? pending_cap * 2 : 64;
+        const void **p   = realloc(pending, cap * sizeof(*p));
+        if (p == NULL) {
+            return;   /* judged at creation only; never fatal */
+        }
+        pending     = p;
+        pending_cap = cap;
     }
-    pthread_mutex_unlock(&ucx_lock);
+    pending[npending] = ep;
+    __atomic_store_n(&npending, npending + 1, __ATOMIC_RELAXED);   /* read unlocked */
 }
 
 static void pending_remove_locked(const void *ep)
@@ -359,70 +342,105 @@ static void pending_remove_locked(const void *ep)
 
     for (i = 0; i < npending; i++) {
         if (pending[i] == ep) {
-            pending[i] = pending[--npending];
+            pending[i] = pending[npending - 1];
+            __atomic_store_n(&npending, npending - 1, __ATOMIC_RELAXED);
             return;
         }
     }
 }
 
-/* Look at one endpoint again; judge it when its lanes changed. */
-static fg_outcome_t recheck(const void *ep, const char *when)
+static unsigned rec_id(const fg_handle_rec_t *r)
 {
-    fg_handle_rec_t rec;
-    fg_lane_set_t   lanes;
-    uint64_t        fp;
-    fg_outcome_t    out;
+    return r->flags >> EP_ID_SHIFT;
+}
+
+static const char *rec_kind(const fg_handle_rec_t *r)
+{
+    return kind_names[(r->flags >> EP_KIND_SHIFT) & 3u];
+}
+
+/* Claim an endpoint for a query (ucx_lock held): not while a close owns it,
+ * and a close that starts now waits until we are done (EP_QUERYING). */
+static int claim_locked(const void *ep, const void *worker)
+{
+    fg_handle_rec_t *r = fg_handlemap_ref(&endpoints, ep);
+
+    if (r == NULL || (r->flags & (EP_CLOSING | EP_QUERYING)) != 0 ||
+        (worker != NULL && r->parent != worker)) {
+        return 0;
+    }
+    r->flags |= EP_QUERYING;
+    return 1;
+}
+
+/* Look at a claimed endpoint again; judge it when its lanes changed. */
+static fg_outcome_t recheck_claimed(const void *ep, const char *when)
+{
+    fg_handle_rec_t  rec, *r;
+    fg_lane_set_t    lanes;
+    fg_ucx_ep_desc_t d;
+    uint64_t         fp;
+    fg_outcome_t     out = FG_GO_ON;
+    const char      *source;
+    int              got;
 
     pthread_mutex_lock(&ucx_lock);
-    if (!fg_handlemap_get(&endpoints, ep, &rec)) {
-        pthread_mutex_unlock(&ucx_lock);
-        return FG_GO_ON;
-    }
+    got = fg_handlemap_get(&endpoints, ep, &rec);
     pthread_mutex_unlock(&ucx_lock);
-    if (query_lanes(rec.lib, (ucp_ep_h)ep, &lanes) < 0) {
-        return FG_GO_ON;
+    if (got && query_lanes(rec.lib, (ucp_ep_h)ep, &lanes, &source) == 0) {
+        fp = fg_ucx_lanes_fingerprint(&lanes);
+        if (fp == rec.fingerprint) {
+            out = (rec.flags & EP_FAILED) ? FG_GO_FAIL : FG_GO_ON;
+        } else {
+            memset(&d, 0, sizeof(d));
+            d.kind    = rec_kind(&rec);
+            d.source  = source;
+            d.when    = when;
+            d.peer    = "";
+            d.if_fail = "error at the next control call";
+            snprintf(d.id, sizeof(d.id), "ep#%u", rec_id(&rec));
+            out = fg_ucx_judge(rec.lib, &lanes, &d);
+            rec.fingerprint = fp;
+        }
     }
-    fp = lanes_fingerprint(&lanes);
-    if (fp == rec.fingerprint) {
-        return (rec.flags & EP_FAILED) ? FG_GO_FAIL : FG_GO_ON;
-    }
-    out = judge_endpoint(&lanes, when);
     pthread_mutex_lock(&ucx_lock);
-    {
-        fg_handle_rec_t *r = fg_handlemap_ref(&endpoints, ep);
-        if (r != NULL) {
-            r->fingerprint = fp;
-            if (out == FG_GO_FAIL) {
-                r->flags |= EP_FAILED;
-            }
+    r = fg_handlemap_ref(&endpoints, ep);
+    if (r != NULL) {
+        r->flags &= ~(uint32_t)EP_QUERYING;
+        if (got) {
+            r->fingerprint = rec.fingerprint;
+        }
+        if (out == FG_GO_FAIL) {
+            r->flags |= EP_FAILED;
         }
     }
     pthread_mutex_unlock(&ucx_lock);
     return out;
 }
 
-/* Bounded round-robin over pending endpoints of `worker` (NULL = any). */
+/* Pending endpoints of `worker` (this thread is calling on that worker),
+ * `budget` at most, round robin; (size_t)-1 = all of them. */
 static void recheck_pending(const void *worker, size_t budget)
 {
-    const void *batch[FG_RECHECK_PER_CALL * 4];
-    size_t      n = 0, i, scanned;
+    const void **batch;
+    size_t       n = 0, i, scanned, cap;
 
     pthread_mutex_lock(&ucx_lock);
-    for (scanned = 0; scanned < npending && n < budget && n < sizeof(batch) / sizeof(batch[0]);
-         scanned++) {
-        const void      *ep;
-        fg_handle_rec_t *r;
+    cap   = budget < npending ? budget : npending;
+    batch = cap ? malloc(cap * sizeof(*batch)) : NULL;
+    for (scanned = 0; batch != NULL && scanned < npending && n < cap; scanned++) {
+        const void *ep;
         pending_cursor = (pending_cursor + 1) % npending;
         ep             = pending[pending_cursor];
-        r              = fg_handlemap_ref(&endpoints, ep);
-        if (r != NULL && (worker == NULL || r->parent == worker)) {
+        if (claim_locked(ep, worker)) {
             batch[n++] = ep;
         }
     }
     pthread_mutex_unlock(&ucx_lock);
     for (i = 0; i < n; i++) {
-        recheck(batch[i], "after wireup");
+        recheck_claimed(batch[i], "after wireup");
     }
+    free(batch);
 }
 
 static int is_client_server(const ucp_ep_params_t *params)
@@ -432,26 +450,143 @@ static int is_client_server(const ucp_ep_params_t *params)
                                   UCP_EP_PARAM_FIELD_CONN_REQUEST)) != 0;
 }
 
-static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
-                                     const ucp_ep_params_t *params, ucp_ep_h ep)
+static unsigned kind_of(const ucp_ep_params_t *params)
 {
-    fg_handle_rec_t rec = { ep, c, worker, 0, 0 };
-    fg_lane_set_t   lanes;
-    fg_outcome_t    out = FG_GO_ON;
-    int             cs  = is_client_server(params);
+    if (params != NULL && (params->field_mask & UCP_EP_PARAM_FIELD_SOCK_ADDR)) {
+        return 1;
+    }
+    if (params != NULL && (params->field_mask & UCP_EP_PARAM_FIELD_CONN_REQUEST)) {
+        return 2;
+    }
+    return 0;
+}
+
+static void sockaddr_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN] = "";
+
+    out[0] = '\0';
+    if (sa == NULL) {
+        return;
+    }
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const void *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+        snprintf(out, cap, "%s:%u", ip, ntohs(in->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const void *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+        snprintf(out, cap, "[%s]:%u", ip, ntohs(in6->sin6_port));
+    }
+}
+
+/* The peer of a client (its sockaddr) or server (the connection request's
+ * client address) endpoint; NULL for worker-address endpoints. */
+static const struct sockaddr *peer_sockaddr(const fg_ucx_copy_t *c,
+                                            const ucp_ep_params_t *params,
+                                            struct sockaddr_storage *buf)
+{
+    ucp_conn_request_attr_t attr;
+
+    if (params == NULL) {
+        return NULL;
+    }
+    if (params->field_mask & UCP_EP_PARAM_FIELD_SOCK_ADDR) {
+        return params->sockaddr.addr;
+    }
+    if ((params->field_mask & UCP_EP_PARAM_FIELD_CONN_REQUEST) &&
+        c->conn_request_query != NULL) {
+        memset(&attr, 0, sizeof(attr));
+        attr.field_mask = UCP_CONN_REQUEST_ATTR_FIELD_CLIENT_ADDR;
+        if (c->conn_request_query(params->conn_request, &attr) == UCS_OK) {
+            *buf = attr.client_address;
+            return (const struct sockaddr *)buf;
+        }
+    }
+    return NULL;
+}
+
+static void peer_of(const fg_ucx_copy_t *c, const ucp_ep_params_t *params,
+                    char *out, size_t cap)
+{
+    struct sockaddr_storage buf;
+
+    sockaddr_text(peer_sockaddr(c, params, &buf), out, cap);
+}
+
+/* enforce: a client/server endpoint whose every usable transport is
+ * forbidden is refused at creation (ucx_route.c). */
+static fg_outcome_t prejudge(fg_ucx_copy_t *c, ucp_worker_h worker,
+                             const ucp_ep_params_t *params)
+{
+    struct sockaddr_storage buf;
+    const struct sockaddr  *peer = peer_sockaddr(c, params, &buf);
+    fg_handle_rec_t         wrec;
+    fg_lane_set_t           usable;
+    fg_ucx_ep_desc_t        d;
+    char                    iface[IF_NAMESIZE + 1], addr[80], peer_text[120];
+    int                     local = 0, known;
+
+    if (fg_core_policy()->mode != FG_MODE_ENFORCE || peer == NULL) {
+        return FG_GO_ON;
+    }
+    pthread_mutex_lock(&ucx_lock);
+    known = fg_handlemap_get(&workers, worker, &wrec);
+    pthread_mutex_unlock(&ucx_lock);
+    if (!known || fg_ucx_route_of(peer, iface, sizeof(iface), &local) < 0 ||
+        !fg_ucx_route_all_forbidden(wrec.parent, local, &usable)) {
+        return FG_GO_ON;
+    }
+    sockaddr_text(peer, addr, sizeof(addr));
+    snprintf(peer_text, sizeof(peer_text), "%s via %s", addr, iface[0] ? iface : "?");
+    memset(&d, 0, sizeof(d));
+    d.kind    = kind_names[kind_of(params)];
+    d.source  = "context resources";
+    d.when    = "at creation: every transport this context can use to reach the peer is forbidden";
+    d.peer    = peer_text;
+    d.if_fail = "refused before any data (ucp_ep_create fails)";
+    snprintf(d.id, sizeof(d.id), "ep#%u", atomic_fetch_add(&next_ep_id, 1) + 1);
+    fg_core_count(FG_COUNT_ENDPOINTS);
+    return fg_ucx_judge(c, &usable, &d);
+}
+
+/* `peer`: taken before ucp_ep_create (which consumes a connection request). */
+static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
+                                     const ucp_ep_params_t *params, ucp_ep_h ep,
+                                     const char *peer)
+{
+    fg_handle_rec_t  rec = { ep, c, worker, 0, 0 };
+    fg_lane_set_t    lanes;
+    fg_outcome_t     out = FG_GO_ON;
+    fg_ucx_ep_desc_t d;
+    unsigned         id   = atomic_fetch_add(&next_ep_id, 1) + 1;
+    unsigned         kind = kind_of(params);
+    int              cs   = is_client_server(params);
 
     fg_core_count(FG_COUNT_ENDPOINTS);
-    if (query_lanes(c, ep, &lanes) == 0) {
-        out             = judge_endpoint(&lanes, cs ? "at creation (client/server)" : "at creation");
-        rec.fingerprint = lanes_fingerprint(&lanes);
+    memset(&d, 0, sizeof(d));
+    d.kind    = kind_names[kind];
+    d.when    = cs ? "at creation (client/server)" : "at creation";
+    d.peer    = peer;
+    d.if_fail   = "refused (ucp_ep_create fails)";
+    d.not_final = cs;
+    snprintf(d.id, sizeof(d.id), "ep#%u", id);
+    if (!cs && fg_ucx_cfg_lanes(c, &lanes)) {
+        d.source = "log";   /* its configuration, as UCX printed it */
+        out      = fg_ucx_judge(c, &lanes, &d);
+        rec.fingerprint = fg_ucx_lanes_fingerprint(&lanes);
+    } else if (query_lanes(c, ep, &lanes, &d.source) == 0) {
+        out = fg_ucx_judge(c, &lanes, &d);
+        /* lanes not final yet: the first recheck judges them for real */
+        rec.fingerprint = cs ? 0 : fg_ucx_lanes_fingerprint(&lanes);
     }
-    rec.flags = cs ? EP_PENDING : 0;
+    rec.flags = (cs ? EP_PENDING : 0) | (kind << EP_KIND_SHIFT) | (id << EP_ID_SHIFT);
     pthread_mutex_lock(&ucx_lock);
     fg_handlemap_put(&endpoints, &rec);
-    pthread_mutex_unlock(&ucx_lock);
     if (cs) {
-        pending_add(ep);
+        pending_add_locked(ep);
     }
+    pthread_mutex_unlock(&ucx_lock);
     return out;
 }
 
@@ -463,33 +598,30 @@ static void forget_endpoint(const void *ep)
     pthread_mutex_unlock(&ucx_lock);
 }
 
-/* Close an endpoint we refuse (enforce+fail) and wait for it: no leak. */
-static void force_close(fg_ucx_copy_t *c, ucp_worker_h worker, ucp_ep_h ep)
+/* An endpoint we refuse (enforce+fail) is closed without driving the
+ * worker. Only a forced close is safe then, and UCX accepts it only for an
+ * endpoint with peer error handling (1.13 answers "Invalid parameter"
+ * otherwise). Without it, a flushing close we cannot progress stays pending
+ * and UCX 1.13 aborts at worker destroy ("Bug: pending request", measured),
+ * so such an endpoint is left to UCX, which destroys it with its worker:
+ * the application never gets its handle. */
+static void refuse_close(fg_ucx_copy_t *c, const ucp_ep_params_t *params, ucp_ep_h ep)
 {
     ucp_request_param_t p;
     ucs_status_ptr_t    req;
-    struct timespec     t0, t;
+    int                 peer_err = params != NULL &&
+                                   (params->field_mask & UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE) &&
+                                   params->err_mode == UCP_ERR_HANDLING_MODE_PEER;
 
-    if (c->ep_close_nbx == NULL) {
+    if (c->ep_close_nbx == NULL || !peer_err) {
         return;
     }
     memset(&p, 0, sizeof(p));
     p.op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS;
     p.flags        = UCP_EP_CLOSE_FLAG_FORCE;
     req            = c->ep_close_nbx(ep, &p);
-    if (!UCS_PTR_IS_PTR(req) || req == NULL) {
-        return;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-        if (c->worker_progress) {
-            c->worker_progress(worker);
-        }
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    } while (c->request_check_status && c->request_check_status(req) == UCS_INPROGRESS &&
-             t.tv_sec - t0.tv_sec < 5);
-    if (c->request_free) {
-        c->request_free(req);
+    if (UCS_PTR_IS_PTR(req) && req != NULL && c->request_free != NULL) {
+        c->request_free(req);   /* UCX completes and releases it itself */
     }
 }
 
@@ -517,11 +649,15 @@ FG_EXPORT ucs_status_t ucp_init_version(unsigned api_major, unsigned api_minor,
     }
     fg_guard_enter();
     st = c->init_version(api_major, api_minor, params, config, context_p);
+    if (st != UCS_OK) {
+        atomic_store(&init_failed_status, (int)st);
+    }
     if (st == UCS_OK && observe_context(c, config, *context_p) == FG_GO_FAIL) {
         ucp_context_h ctx = *context_p;
         pthread_mutex_lock(&ucx_lock);
         fg_handlemap_del(&contexts, ctx);
         pthread_mutex_unlock(&ucx_lock);
+        fg_ucx_route_del_context(ctx);
         c->cleanup(ctx);
         st = UCS_ERR_UNREACHABLE;
     }
@@ -541,6 +677,7 @@ FG_EXPORT void ucp_cleanup(ucp_context_h context)
     pthread_mutex_lock(&ucx_lock);
     fg_handlemap_del(&contexts, context);
     pthread_mutex_unlock(&ucx_lock);
+    fg_ucx_route_del_context(context);
     fg_guard_enter();
     c->cleanup(context);
     fg_guard_leave();
@@ -616,6 +753,7 @@ FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
     ucs_status_t   st;
     fg_state_t     s;
     fg_outcome_t   out = FG_GO_ON;
+    char           peer[80];
 
     if (c == NULL || c->ep_create == NULL) {
         report_missing("ucp_ep_create");
@@ -630,52 +768,88 @@ FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
     }
     fg_guard_enter();
     recheck_pending(worker, FG_RECHECK_PER_CALL);
-    st = c->ep_create(worker, params, ep_p);
+    peer[0] = '\0';
+    if (is_client_server(params)) {
+        peer_of(c, params, peer, sizeof(peer));
+        out = prejudge(c, worker, params);   /* abort/exit end the process here */
+    }
+    if (out == FG_GO_FAIL && kind_of(params) == 1) {
+        fg_guard_leave();
+        return UCS_ERR_UNREACHABLE;   /* the client never connects */
+    }
+    fg_ucx_cfg_begin();
+    creating = 1;
+    st       = c->ep_create(worker, params, ep_p);
+    creating = 0;
     if (st == UCS_OK) {
         ucp_ep_h ep = *ep_p;
-        out         = observe_endpoint(c, worker, params, ep);
+        if (out != FG_GO_FAIL) {   /* a refused server endpoint: accepted, then closed */
+            out = observe_endpoint(c, worker, params, ep, peer);
+        }
         if (out == FG_GO_FAIL) {
             forget_endpoint(ep);
-            force_close(c, worker, ep);
-            st = UCS_ERR_UNREACHABLE;
+            refuse_close(c, params, ep);
+            *ep_p = NULL;
+            st    = UCS_ERR_UNREACHABLE;
         }
     }
     fg_guard_leave();
     return st;
 }
 
-/* Shared by every close entry point: judge once (outermost), forget. */
+/* Shared by every close entry point: judge once (outermost), forget.
+ * Waits while another thread queries this endpoint, then owns it. */
 static fg_outcome_t before_close(ucp_ep_h ep)
 {
-    fg_outcome_t out = FG_GO_ON;
-    fg_handle_rec_t rec;
-    int          known;
+    fg_handle_rec_t *r;
+    uint32_t         flags;
+    fg_outcome_t     out = FG_GO_ON;
 
     pthread_mutex_lock(&ucx_lock);
-    known = fg_handlemap_get(&endpoints, ep, &rec);
-    pthread_mutex_unlock(&ucx_lock);
-    if (!known) {
+    while ((r = fg_handlemap_ref(&endpoints, ep)) != NULL && (r->flags & EP_QUERYING)) {
+        pthread_mutex_unlock(&ucx_lock);
+        sched_yield();
+        pthread_mutex_lock(&ucx_lock);
+    }
+    if (r == NULL) {
+        pthread_mutex_unlock(&ucx_lock);
         return FG_GO_ON;
     }
-    if (rec.flags & EP_PENDING) {
-        out = recheck(ep, "at close");
-    } else if (rec.flags & EP_FAILED) {
+    r->flags |= EP_CLOSING;
+    flags = r->flags;
+    pthread_mutex_unlock(&ucx_lock);
+    if (flags & EP_PENDING) {
+        out = recheck_claimed(ep, "at close");
+    } else if (flags & EP_FAILED) {
         out = FG_GO_FAIL;
     }
     forget_endpoint(ep);
     return out;
 }
 
+/* enforce+fail judged the endpoint at its close: it is closed all the same
+ * (no leak; its request goes back to UCX) and the close reports the verdict. */
+static ucs_status_ptr_t verdict_of_close(const fg_ucx_copy_t *c, fg_outcome_t out,
+                                         ucs_status_ptr_t r)
+{
+    if (out != FG_GO_FAIL || UCS_PTR_IS_ERR(r)) {
+        return r;
+    }
+    if (r != NULL && c->request_free != NULL) {
+        c->request_free(r);
+    }
+    return UCS_STATUS_PTR(UCS_ERR_UNREACHABLE);
+}
+
 #define CLOSE_WRAPPER_PROLOGUE(fn, name)                                       \
     fg_ucx_copy_t *c = copy_of(&endpoints, ep, name, __builtin_return_address(0)); \
-    int            outer;                                                       \
+    fg_outcome_t   out = FG_GO_ON;                                              \
     if (c == NULL || c->fn == NULL) {                                           \
         report_missing(name);                                                   \
     }                                                                           \
-    outer = fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE;       \
-    if (outer) {                                                                \
+    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE) {        \
         fg_guard_enter();                                                       \
-        before_close(ep);                                                       \
+        out = before_close(ep);                                                 \
     } else {                                                                    \
         fg_guard_enter();                                                       \
     }
@@ -686,10 +860,9 @@ FG_EXPORT ucs_status_ptr_t ucp_ep_close_nbx(ucp_ep_h ep,
     ucs_status_ptr_t r = UCS_STATUS_PTR(UCS_ERR_UNSUPPORTED);
     CLOSE_WRAPPER_PROLOGUE(ep_close_nbx, "ucp_ep_close_nbx")
     if (c != NULL && c->ep_close_nbx != NULL) {
-        r = c->ep_close_nbx(ep, param);
+        r = verdict_of_close(c, out, c->ep_close_nbx(ep, param));
     }
     fg_guard_leave();
-    (void)outer;
     return r;
 }
 
@@ -698,10 +871,9 @@ FG_EXPORT ucs_status_ptr_t ucp_ep_close_nb(ucp_ep_h ep, unsigned mode)
     ucs_status_ptr_t r = UCS_STATUS_PTR(UCS_ERR_UNSUPPORTED);
     CLOSE_WRAPPER_PROLOGUE(ep_close_nb, "ucp_ep_close_nb")
     if (c != NULL && c->ep_close_nb != NULL) {
-        r = c->ep_close_nb(ep, mode);
+        r = verdict_of_close(c, out, c->ep_close_nb(ep, mode));
     }
     fg_guard_leave();
-    (void)outer;
     return r;
 }
 
@@ -712,7 +884,7 @@ FG_EXPORT void ucp_ep_destroy(ucp_ep_h ep)
         c->ep_destroy(ep);
     }
     fg_guard_leave();
-    (void)outer;
+    (void)out;   /* nothing to return a verdict through */
 }
 
 FG_EXPORT ucs_status_ptr_t ucp_disconnect_nb(ucp_ep_h ep)
@@ -720,10 +892,9 @@ FG_EXPORT ucs_status_ptr_t ucp_disconnect_nb(ucp_ep_h ep)
     ucs_status_ptr_t r = UCS_STATUS_PTR(UCS_ERR_UNSUPPORTED);
     CLOSE_WRAPPER_PROLOGUE(disconnect_nb, "ucp_disconnect_nb")
     if (c != NULL && c->disconnect_nb != NULL) {
-        r = c->disconnect_nb(ep);
+        r = verdict_of_close(c, out, c->disconnect_nb(ep));
     }
     fg_guard_leave();
-    (void)outer;
     return r;
 }
 
@@ -738,9 +909,17 @@ FG_EXPORT ucs_status_t ucp_ep_rkey_unpack(ucp_ep_h ep, const void *rkey_buffer,
         report_missing("ucp_ep_rkey_unpack");
         return UCS_ERR_UNSUPPORTED;
     }
-    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE) {
+    /* UCX unpacks keys itself (rendezvous): that is its data path, never refused */
+    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE &&
+        fg_object_of(__builtin_return_address(0)) != c->base) {
+        int claimed;
         fg_guard_enter();
-        out = recheck(ep, "at rkey unpack");
+        pthread_mutex_lock(&ucx_lock);
+        claimed = claim_locked(ep, NULL);
+        pthread_mutex_unlock(&ucx_lock);
+        if (claimed) {
+            out = recheck_claimed(ep, "at rkey unpack");
+        }
         fg_guard_leave();
         if (out == FG_GO_FAIL) {
             return UCS_ERR_UNREACHABLE;
@@ -760,11 +939,7 @@ FG_EXPORT ucs_status_t ucp_mem_map(ucp_context_h context,
         report_missing("ucp_mem_map");
         return UCS_ERR_UNSUPPORTED;
     }
-    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE) {
-        fg_guard_enter();
-        recheck_pending(NULL, FG_RECHECK_PER_CALL);
-        fg_guard_leave();
-    }
+    /* no recheck here: this thread may not own any worker's endpoints */
     return c->mem_map(context, params, memh_p);
 }
 
@@ -776,11 +951,6 @@ FG_EXPORT ucs_status_t ucp_mem_unmap(ucp_context_h context, ucp_mem_h memh)
     if (c == NULL || c->mem_unmap == NULL) {
         report_missing("ucp_mem_unmap");
         return UCS_ERR_UNSUPPORTED;
-    }
-    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE) {
-        fg_guard_enter();
-        recheck_pending(NULL, FG_RECHECK_PER_CALL);
-        fg_guard_leave();
     }
     return c->mem_unmap(context, memh);
 }
@@ -804,6 +974,40 @@ FG_EXPORT ucs_status_t ucp_worker_get_address(ucp_worker_h worker,
     return c->worker_get_address(worker, address_p, address_length_p);
 }
 
+/* UCX loads its transport modules (libuct_<name>.so) when a context is
+ * created, never before (ucx_info -v loads none): with no context seen,
+ * loaded modules mean one was created where the preload cannot see. */
+static int module_loaded(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    const char *base;
+
+    (void)size;
+    (void)arg;
+    if (info->dlpi_name == NULL) {
+        return 0;
+    }
+    base = strrchr(info->dlpi_name, '/');
+    base = base ? base + 1 : info->dlpi_name;
+    return strncmp(base, "libuct_", 7) == 0;
+}
+
+const char *fg_ucx_unobserved_reason(void)
+{
+    static char why[160];
+    int         st = atomic_load(&init_failed_status);
+
+    if (st != 0) {
+        snprintf(why, sizeof(why), "ucp_init failed (UCS status %d): UCX was never usable "
+                 "in this process, nothing moved through it", st);
+        return why;
+    }
+    if (dl_iterate_phdr(module_loaded, NULL) != 0) {
+        return "bypassed: UCX created a context the preload did not see "
+               "(RTLD_DEEPBIND, dlsym on a library handle, or static linking)";
+    }
+    return NULL;
+}
+
 void fg_ucx_after_fork(void)
 {
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
@@ -813,5 +1017,7 @@ void fg_ucx_after_fork(void)
     fg_handlemap_clear(&endpoints);
     fg_handlemap_clear(&workers);
     fg_handlemap_clear(&contexts);
-    npending = 0;
+    __atomic_store_n(&npending, 0, __ATOMIC_RELAXED);
+    creating = 0;
+    fg_ucx_route_after_fork();
 }

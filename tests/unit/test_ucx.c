@@ -9,6 +9,7 @@
 #include "fabguard/judge.h"
 #include "fabguard/netinfo.h"
 #include "fabguard/ucx_context.h"
+#include "fabguard/ucx_ep_cfg.h"
 #include "fabguard/ucx_text.h"
 #include "unit.h"
 
@@ -289,6 +290,43 @@ START_TEST(handle_map)
 }
 END_TEST
 
+
+/* Endpoint-configuration info lines as UCX 1.13.1 printed them here and as
+ * UCX 1.22.0's ucp_worker_print_used_tls/ucp_ep_config_name build them. */
+START_TEST(ep_cfg_lines)
+{
+    fg_ucx_ep_cfg_t c;
+
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("  ep_cfg[1]: tag(tcp/lo tcp/eth0)", &c), 0);
+    ck_assert_int_eq(c.cfg_index, 1);
+    ck_assert_str_eq(c.locality, "");
+    ck_assert_str_eq(lanes_str(&c.lanes), "tcp/lo[tag] tcp/eth0[tag]");
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse(
+        "ep_cfg[0]: tag(self/memory0 cma/memory) rma(self/memory0 sysv/memory posix/memory)", &c), 0);
+    ck_assert_str_eq(lanes_str(&c.lanes),
+                     "self/memory0[tag rma] cma/memory[tag] sysv/memory[rma] posix/memory[rma]");
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse(
+        "inter-node cfg#3 tag(tcp/eth0) rma_am(tcp/eth0) am(tcp/eth0) ka(tcp/lo)", &c), 0);
+    ck_assert_int_eq(c.cfg_index, 3);
+    ck_assert_str_eq(c.locality, "inter-node");
+    ck_assert_str_eq(lanes_str(&c.lanes), "tcp/eth0[tag rma_am am] tcp/lo[ka]");
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("nixl_agent intra-node cfg#0 tag(cma/memory)", &c), 0);
+    ck_assert_str_eq(c.context, "nixl_agent");
+    ck_assert_str_eq(c.locality, "intra-node");
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("self cfg#12 rma(self/memory)", &c), 0);
+    ck_assert_int_eq(c.cfg_index, 12);
+    /* not endpoint-configuration lines, or malformed ones */
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("Version 1.13.1 (loaded from /lib/libucp.so.0)", &c), -1);
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("UCX_* env variables: UCX_TLS=tcp", &c), -1);
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("ep_cfg[x]: tag(tcp/lo)", &c), -1);
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("ep_cfg[1]: tag(tcp/lo", &c), -1);
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("ep_cfg[1]: tag(tcplo)", &c), -1);
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("ep_cfg[1]:", &c), -1);
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("cfg#1 tag(tcp/lo)", &c), -1);
+    ck_assert_int_eq(fg_ucx_ep_cfg_parse("", &c), -1);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("ucx");
@@ -303,6 +341,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, roce_port_of_management_nic);
     tcase_add_test(t, default_route_interfaces);
     tcase_add_test(t, handle_map);
+    tcase_add_test(t, ep_cfg_lines);
     suite_add_tcase(s, t);
     return s;
 }
