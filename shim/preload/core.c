@@ -364,6 +364,10 @@ __attribute__((destructor)) static void fg_destructor(void)
     }
     fg_loaded_object_matching("libucp", ucp, sizeof(ucp));
     fg_loaded_object_matching("libnccl", nccl, sizeof(nccl));
+    if (nccl[0] != '\0' && atomic_load(&counters[FG_COUNT_COMMS]) == 0 && fg_nccl_loaded_unused &&
+        fg_nccl_loaded_unused()) {
+        nccl[0] = '\0';   /* loaded, never ran (an import probe): nothing unchecked */
+    }
     if (!observed && ucp[0] == '\0' && nccl[0] == '\0') {
         return;   /* never used UCX/NCCL: stay silent */
     }

@@ -67,5 +67,7 @@ FG_HIDDEN void fg_act_exit(void) __attribute__((noreturn));
 FG_HIDDEN void fg_ucx_after_fork(void) __attribute__((weak));
 FG_HIDDEN void fg_nccl_after_fork(void) __attribute__((weak));
 FG_HIDDEN void fg_nccl_at_exit(void) __attribute__((weak));
+/* 1 when every loaded libnccl provably never ran (nccl_capture.c) */
+FG_HIDDEN int  fg_nccl_loaded_unused(void) __attribute__((weak));
 
 #endif

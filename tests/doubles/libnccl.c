@@ -99,17 +99,21 @@ static const char *scenario(void)
 }
 static int is(const char *s) { return strstr(scenario(), s) != NULL; }
 
+/* Ring neighbours of this rank, as NCCL prints them (ranks < nranks). */
 static void channels(ncclComm_t c)
 {
-    if (is("socket")) {
-        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 1[1] -> 0[0] [receive] via NET/Socket/0");
-        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 0[0] -> 1[1] [send] via NET/Socket/0");
+    int me = c->rank, prev = (c->rank + c->nranks - 1) % c->nranks, next = (c->rank + 1) % c->nranks;
+    int sock = is("socket") || (is("mixed") && c->nranks >= 4);
+
+    if (sock) {
+        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : %d[%d] -> %d[%d] [receive] via NET/Socket/0", prev, prev, me, me);
+        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : %d[%d] -> %d[%d] [send] via NET/Socket/0", me, me, next, next);
     } else {
         const char *gdr = is("nogdr") ? "" : "/GDRDMA";
-        say(L_INFO, S_INIT | S_P2P, "Channel 00/0 : 0[0] -> 1[1] via P2P/CUMEM/read");
-        say(L_INFO, S_INIT | S_SHM, "Channel 01 : 0[0] -> 1[1] via SHM/direct/direct");
-        say(L_INFO, S_INIT | S_NET, "Channel 02/0 : 0[0] -> 2[2] [send] via NET/IB/0%s", gdr);
-        say(L_INFO, S_INIT | S_NET, "Channel 02/0 : 2[2] -> 0[0] [receive] via NET/IB/0%s", gdr);
+        say(L_INFO, S_INIT | S_P2P, "Channel 00/0 : %d[%d] -> %d[%d] via P2P/CUMEM/read", me, me, next, next);
+        say(L_INFO, S_INIT | S_SHM, "Channel 01 : %d[%d] -> %d[%d] via SHM/direct/direct", me, me, next, next);
+        say(L_INFO, S_INIT | S_NET, "Channel 02/0 : %d[%d] -> %d[%d] [send] via NET/IB/0%s", me, me, next, next, gdr);
+        say(L_INFO, S_INIT | S_NET, "Channel 02/0 : %d[%d] -> %d[%d] [receive] via NET/IB/0%s", prev, prev, me, me, gdr);
     }
     c->connected = 1;
 }
