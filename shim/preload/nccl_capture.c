@@ -254,7 +254,10 @@ static FILE *nccl_fopen(const char *path, const char *mode)
         close(fd);
         return NULL;
     }
-    if ((c = fg_nccl_copy_at(__builtin_return_address(0))) != NULL) atomic_store(&c->debug_fd, fd);
+    if ((c = fg_nccl_copy_at(__builtin_return_address(0))) != NULL) {
+        atomic_store(&c->debug_fd, fd);
+        atomic_store(&c->debug_file, (void *)f);
+    }
     return f;
 }
 
@@ -570,12 +573,40 @@ static int reset_is_safe(fg_nccl_copy_t *c)
     return 0;
 }
 
+/* NCCL's debug FILE lost its descriptor (the application closed it, maybe
+ * reusing the number): the FILE is pointed at a new copy of the current
+ * pipe under the FILE's own lock, which NCCL's fwrite takes too. The old
+ * number is not ours to close. */
+static int repoint_debug_file(fg_nccl_copy_t *c, const capture_t *g)   /* cap_lock held */
+{
+    FILE *f  = atomic_load(&c->debug_file);
+    int   fd = atomic_load(&c->debug_fd), nfd;
+
+    if (f == NULL) return 0;
+    if (fd_is(fd, g->dev, g->ino)) return 1;
+    if ((nfd = fcntl(g->w, F_DUPFD_CLOEXEC, g->w)) < 0) return 0;
+    flockfile(f);
+    f->_fileno = nfd;
+    funlockfile(f);
+    atomic_store(&c->debug_fd, nfd);
+    return 1;
+}
+
+static int debug_fd_ok(fg_nccl_copy_t *c, const capture_t *g)
+{
+    int fd = atomic_load(&c->debug_fd);
+
+    return atomic_load(&c->debug_file) == NULL || fd_is(fd, g->dev, g->ino);
+}
+
 void fg_nccl_capture_for(fg_nccl_copy_t *c)
 {
     capture_t *g = live_capture();
     int        reset = 0;
 
-    if (g != NULL && c->generation == g->gen && fd_is(g->w, g->dev, g->ino)) return;   /* fast path */
+    if (g != NULL && c->generation == g->gen && fd_is(g->w, g->dev, g->ino) && debug_fd_ok(c, g)) {
+        return;   /* fast path */
+    }
     pthread_mutex_lock(&cap_lock);
     g = live_capture();
     if (g != NULL && !fd_is(g->w, g->dev, g->ino)) {
@@ -594,7 +625,9 @@ void fg_nccl_capture_for(fg_nccl_copy_t *c)
             fg_got_rewrite(c->lm, "fopen", (void *)nccl_fopen);
             fg_got_rewrite(c->lm, "fopen64", (void *)nccl_fopen);
         }
-        if (c->generation != g->gen) {
+        if (repoint_debug_file(c, g)) {
+            c->generation = g->gen;   /* NCCL's settings stand; its FILE writes to g */
+        } else if (c->generation != g->gen) {
             reset = reset_is_safe(c);
             c->generation = g->gen;
         }

@@ -18,6 +18,7 @@ typedef struct {
     /* capture (nccl_capture.c, under its lock) */
     int        patched;          /* its getenv/fopen slots point at ours */
     atomic_int debug_fd;         /* the descriptor NCCL's debug FILE got from us, -1 */
+    _Atomic(void *) debug_file;  /* that FILE */
     int        generation;       /* capture generation it last re-read settings for */
 } fg_nccl_copy_t;
 

@@ -18,7 +18,9 @@
  * NCCL_NET only); channel lines (src/transport/net.cc, p2p.cc, shm.cc);
  * "- Init START/COMPLETE" (init.cc).
  * Scenario: FG_NCCL_DOUBLE_SCENARIO = ib_gdr (default) | ib_nogdr | roce |
- * socket | plugin | lazy_ib | lazy_socket; add "flood" to write 200,000
+ * socket | plugin | lazy_ib | lazy_socket | lazy_mixed (sockets for comms of 4+
+ * ranks, IB below); "_then_ib" makes every communicator after the first
+ * lazy_ib; add "flood" to write 200,000
  * extra INFO lines during init (a capture pipe under pressure). */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +32,8 @@
 
 typedef int ncclResult_t;
 typedef struct { char internal[128]; } ncclUniqueId;
-typedef struct dcomm { int rank, nranks, connected; } *ncclComm_t;
+typedef struct dcomm { int rank, nranks, connected; const void *owner; } *ncclComm_t;
+static int ninit;   /* communicators made so far (scenario "then_ib") */
 
 enum { L_NONE, L_VERSION, L_WARN, L_INFO, L_ABORT, L_TRACE };
 enum { S_INIT = 1, S_COLL = 2, S_P2P = 4, S_SHM = 8, S_NET = 16, S_GRAPH = 32, S_ENV = 128, S_BOOTSTRAP = 4096 };
@@ -38,9 +41,16 @@ static int   dbg_level = -1, dbg_mask;
 static FILE *dbg_file;
 static char  last_err[256];
 
+static char *(*const volatile debug_getenv)(const char *) = getenv;
+
 static void debug_init(void)
 {
-    const char *l = getenv("NCCL_DEBUG"), *s = getenv("NCCL_DEBUG_SUBSYS"), *f = getenv("NCCL_DEBUG_FILE");
+    /* through a taken address, as 2.28.9's ncclDebugInit does (there a
+     * GLOB_DAT slot in RELRO; here ld would merge a GLOB_DAT with the PLT
+     * slot, so the address is a relocated pointer in RELRO); the scenario
+     * below goes through the lazy PLT slot */
+    char *(*get)(const char *) = debug_getenv;
+    const char *l = get("NCCL_DEBUG"), *s = get("NCCL_DEBUG_SUBSYS"), *f = get("NCCL_DEBUG_FILE");
     dbg_level = !l ? L_NONE : !strcasecmp(l, "VERSION") ? L_VERSION : !strcasecmp(l, "WARN") ? L_WARN :
                 !strcasecmp(l, "INFO") ? L_INFO : !strcasecmp(l, "TRACE") ? L_TRACE : L_NONE;
     dbg_mask = S_INIT | S_BOOTSTRAP | S_ENV;
@@ -92,9 +102,11 @@ static void say(int level, int flags, const char *fmt, ...)
     fflush(dbg_file);
 }
 
+/* "X_then_ib": scenario X for the first communicator, lazy_ib after it */
 static const char *scenario(void)
 {
     const char *s = getenv("FG_NCCL_DOUBLE_SCENARIO");
+    if (s != NULL && ninit > 1 && strstr(s, "then_ib") != NULL) return "lazy_ib";
     return s ? s : "ib_gdr";
 }
 static int is(const char *s) { return strstr(scenario(), s) != NULL; }
@@ -121,6 +133,8 @@ static void channels(ncclComm_t c)
 static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
 {
     ncclComm_t c = calloc(1, sizeof(*c));
+    ninit++;
+    c->owner = &dbg_level;   /* this copy of the library */
     c->rank = rank;
     c->nranks = nranks;
     say(L_VERSION, 0, "NCCL version 2.28.9+cuda13.0");
@@ -174,6 +188,8 @@ EXPORT(ncclResult_t, ncclCommSplit, (ncclComm_t c, int color, int key, ncclComm_
     (void)color; (void)key; (void)cfg;
     return init(nc, c->nranks, c->rank, "ncclCommSplit");
 }
+/* Not NCCL's: whether this copy of the library made c (two-copy tests). */
+int ncclDoubleOwns(ncclComm_t c) { return c != NULL && c->owner == &dbg_level; }
 EXPORT(ncclResult_t, ncclCommDestroy, (ncclComm_t c)) { free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommAbort, (ncclComm_t c)) { free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommFinalize, (ncclComm_t c)) { (void)c; return 0; }
