@@ -580,12 +580,21 @@ static int reset_is_safe(fg_nccl_copy_t *c)
 static int repoint_debug_file(fg_nccl_copy_t *c, const capture_t *g)   /* cap_lock held */
 {
     FILE *f  = atomic_load(&c->debug_file);
-    int   fd = atomic_load(&c->debug_fd), nfd;
+    int   fd = atomic_load(&c->debug_fd), nfd, tries;
 
     if (f == NULL) return 0;
     if (fd_is(fd, g->dev, g->ino)) return 1;
     if ((nfd = fcntl(g->w, F_DUPFD_CLOEXEC, g->w)) < 0) return 0;
-    flockfile(f);
+    /* try, never wait for ever: in a forked child the lock may be held by a
+     * thread that no longer exists */
+    for (tries = 0; ftrylockfile(f) != 0; tries++) {
+        struct timespec ns = { 0, 50000 };
+        if (tries == 200) {
+            close(nfd);
+            return 0;
+        }
+        nanosleep(&ns, NULL);
+    }
     f->_fileno = nfd;
     funlockfile(f);
     atomic_store(&c->debug_fd, nfd);
@@ -604,7 +613,8 @@ void fg_nccl_capture_for(fg_nccl_copy_t *c)
     capture_t *g = live_capture();
     int        reset = 0;
 
-    if (g != NULL && c->generation == g->gen && fd_is(g->w, g->dev, g->ino) && debug_fd_ok(c, g)) {
+    if (g != NULL && atomic_load(&c->generation) == g->gen && fd_is(g->w, g->dev, g->ino) &&
+        debug_fd_ok(c, g)) {
         return;   /* fast path */
     }
     pthread_mutex_lock(&cap_lock);
@@ -626,10 +636,10 @@ void fg_nccl_capture_for(fg_nccl_copy_t *c)
             fg_got_rewrite(c->lm, "fopen64", (void *)nccl_fopen);
         }
         if (repoint_debug_file(c, g)) {
-            c->generation = g->gen;   /* NCCL's settings stand; its FILE writes to g */
-        } else if (c->generation != g->gen) {
+            atomic_store(&c->generation, g->gen);   /* NCCL's settings stand; its FILE writes to g */
+        } else if (atomic_load(&c->generation) != g->gen) {
             reset = reset_is_safe(c);
-            c->generation = g->gen;
+            atomic_store(&c->generation, g->gen);
         }
     }
     pthread_mutex_unlock(&cap_lock);

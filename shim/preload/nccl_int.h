@@ -19,7 +19,7 @@ typedef struct {
     int        patched;          /* its getenv/fopen slots point at ours */
     atomic_int debug_fd;         /* the descriptor NCCL's debug FILE got from us, -1 */
     _Atomic(void *) debug_file;  /* that FILE */
-    int        generation;       /* capture generation it last re-read settings for */
+    atomic_int generation;       /* capture generation it last re-read settings for */
 } fg_nccl_copy_t;
 
 /* Guards the log model, the live-communicator map and the sync counters. */

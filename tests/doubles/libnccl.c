@@ -41,15 +41,16 @@ static int   dbg_level = -1, dbg_mask;
 static FILE *dbg_file;
 static char  last_err[256];
 
-static char *(*const volatile debug_getenv)(const char *) = getenv;
+static char *(*const debug_getenv)(const char *) = getenv;
 
 static void debug_init(void)
 {
-    /* through a taken address, as 2.28.9's ncclDebugInit does (there a
-     * GLOB_DAT slot in RELRO; here ld would merge a GLOB_DAT with the PLT
-     * slot, so the address is a relocated pointer in RELRO); the scenario
-     * below goes through the lazy PLT slot */
-    char *(*get)(const char *) = debug_getenv;
+    /* through a taken address, as 2.28.9's ncclDebugInit does: there a
+     * GLOB_DAT slot inside GNU_RELRO; here (ld merges a GLOB_DAT with the
+     * PLT slot) an R_X86_64_64 pointer inside GNU_RELRO, so the shim's
+     * rewrite of a read-only slot is exercised by every double test; the
+     * scenario below goes through the lazy PLT slot */
+    char *(*get)(const char *) = *(char *(*const volatile *)(const char *))&debug_getenv;
     const char *l = get("NCCL_DEBUG"), *s = get("NCCL_DEBUG_SUBSYS"), *f = get("NCCL_DEBUG_FILE");
     dbg_level = !l ? L_NONE : !strcasecmp(l, "VERSION") ? L_VERSION : !strcasecmp(l, "WARN") ? L_WARN :
                 !strcasecmp(l, "INFO") ? L_INFO : !strcasecmp(l, "TRACE") ? L_TRACE : L_NONE;
