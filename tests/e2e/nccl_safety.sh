@@ -19,6 +19,14 @@ expect_eq "the shim exports no getenv" "$(readelf --dyn-syms -W "$SHIM" | awk '$
 out=$(with_shim "$PROGS/linked_ifunc_getenv" 2>&1); rc=$?
 expect_eq "an IFUNC resolver calling getenv before the shim is relocated: no crash" "$rc $out" "0 ifunc 42"
 
+for lib in "$DOUBLES" "$CUDA_HOME/lib"; do
+    [ -e "$lib/libnccl.so.2" ] || continue
+    expect_eq "libnccl ($lib) without the shim: its getenv slots are libc's" \
+        "$(LD_LIBRARY_PATH=$lib "$PROGS/nccl_relro" 2>/dev/null)" "slots 0/2 relro RO main libc"
+    expect_eq "libnccl ($lib): both getenv slots (PLT, and the one inside RELRO) rewritten, RELRO read-only again, the program still on libc's getenv" \
+        "$(LD_LIBRARY_PATH=$lib with_shim "$PROGS/nccl_relro" 2>/dev/null)" "slots 2/2 relro RO main libc"
+done
+
 # 5. two NCCL copies: each caller reaches its own copy
 cp "$DOUBLES/libnccl.so.2" "$TMP/libnccl-fgcopy.so.2"
 if patchelf --set-soname libnccl-fgcopy.so.2 "$TMP/libnccl-fgcopy.so.2" &&
