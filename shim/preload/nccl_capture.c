@@ -276,10 +276,11 @@ static long find_comm(const void *comm)
 }
 
 static fg_outcome_t report_findings(const char *event, long comm_idx, long proc_idx,
-                                    const fg_findings_t *f, const char *extra_detail)
+                                    const fg_findings_t *f, const char *extra_detail,
+                                    const char *candidates)
 {
     fg_event_t ev;
-    fg_kv_t    kv[3];
+    fg_kv_t    kv[4];
     const fg_nccl_comm_t *c = comm_idx >= 0 ? &nlog.comms[comm_idx] : NULL;
     const fg_nccl_proc_t *p = proc_idx >= 0 ? &nlog.procs[proc_idx] : NULL;
     const char *net = c && c->net[0] ? c->net : p ? p->net : "";
@@ -293,8 +294,9 @@ static fg_outcome_t report_findings(const char *event, long comm_idx, long proc_
     kv[0] = (fg_kv_t){ "net", net, 0 };
     kv[1] = (fg_kv_t){ "bootstrap_iface", p ? p->bootstrap_iface : "", 0 };
     kv[2] = (fg_kv_t){ "gdr", p == NULL || p->gdr < 0 ? "null" : p->gdr ? "true" : "false", 1 };
+    kv[3] = (fg_kv_t){ "comm_candidates", candidates ? candidates : "", 0 };
     ev.extra  = kv;
-    ev.nextra = 3;
+    ev.nextra = candidates ? 4 : 3;   /* a lazy line that names no single communicator */
     ev.detail = extra_detail;
     return fg_core_verdict(&ev, f);
 }
@@ -326,7 +328,7 @@ static void judge_lazy_channel(long holder)
     fg_nccl_comm_t   *h = &nlog.comms[holder];
     fg_nccl_channel_t ch;
     fg_findings_t     f;
-    char              detail[400];
+    char              detail[200], cands[8 * 24] = "";
     long              cand[8], owner;
     size_t            n, i;
 
@@ -344,17 +346,15 @@ static void judge_lazy_channel(long holder)
     }
     memset(&f, 0, sizeof(f));
     fg_judge_nccl_channel(fg_core_policy(), &ch, &f);
-    if (owner >= 0) {
-        snprintf(detail, sizeof(detail), "channel %02d via %s (connected after init)", ch.channel, ch.transport);
-    } else {
-        size_t len = (size_t)snprintf(detail, sizeof(detail),
-                                      "channel %02d via %s (connected after init) of one of %zu communicators:",
-                                      ch.channel, ch.transport, n);
-        for (i = 0; i < n && i < 8 && len < sizeof(detail); i++) {
-            len += (size_t)snprintf(detail + len, sizeof(detail) - len, " %s", nlog.comms[cand[i]].comm);
+    snprintf(detail, sizeof(detail), "channel %02d via %s (connected after init)", ch.channel, ch.transport);
+    if (owner < 0) {
+        size_t len = 0;
+        for (i = 0; i < n && i < 8 && len < sizeof(cands); i++) {
+            len += (size_t)snprintf(cands + len, sizeof(cands) - len, "%s%s", i ? "," : "", nlog.comms[cand[i]].comm);
         }
     }
-    if (report_findings("channel", owner, (long)h->proc, &f, f.n ? NULL : detail) == FG_GO_FAIL) {
+    if (report_findings("channel", owner, (long)h->proc, &f, f.n ? NULL : detail,
+                        owner < 0 ? cands : NULL) == FG_GO_FAIL) {
         /* enforce+fail: the owner refuses its next call; when the line
          * cannot be told apart, each candidate does (fail closed) */
         if (owner >= 0) {
@@ -393,7 +393,7 @@ fg_outcome_t fg_nccl_judge_init(const void *comm, int rc, const char *what, char
     fg_core_count(FG_COUNT_COMMS);
     snprintf(detail, sizeof(detail), "%s returned %d%s", what, rc,
              proc < 0 ? " (no NCCL log lines were captured)" : "");
-    out = report_findings("comm", idx, proc, &f, f.n ? NULL : detail);
+    out = report_findings("comm", idx, proc, &f, f.n ? NULL : detail, NULL);
     if (f.n && cap) fg_strlcpy(rule, f.v[0].rule, cap);
     pthread_mutex_unlock(&fg_nccl_lock);
     return out;

@@ -79,6 +79,18 @@ a=$(echo "$out" | awk '/^A /{print $2}'); b=$(echo "$out" | awk '/^A /{print $4}
 expect_eq "lazy channel of A (B newer in the thread): blamed on A" "$(ev "$TMP/lz.jsonl" | awk '$1=="channel" && $2=="violation"{print $4}' | sort -u)" "$a"
 expect_contains "lazy channel of A: A refuses its next call, B does not" "$out" "splitA 2 splitB 0"
 
+# a line whose ranks fit both: reported with both candidates, blamed on
+# neither; under enforce+fail both refuse (fail closed)
+rm -f "$TMP/lz.jsonl"
+out=$(FG_NCCL_DOUBLE_SCENARIO=lazy_mixed LD_LIBRARY_PATH=$DOUBLES FABGUARD_LOG=$TMP/lz.jsonl FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail FABGUARD_MANAGEMENT_IFACES=none with_shim "$PROGS/nccl_lazy2" ambiguous 2>&1)
+a=$(echo "$out" | awk '/^A /{print $2}'); b=$(echo "$out" | awk '/^A /{print $4}')
+expect_eq "lazy line fitting A and B: one on A (3 -> 0), one naming both candidates" \
+    "$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    e=json.loads(l)
+    if e["event"]=="channel": print(e.get("comm","-"), e.get("comm_candidates","-"))' "$TMP/lz.jsonl" | tr '\n' '|')" "$a -|- $a,$b|"
+expect_contains "lazy line fitting A and B, enforce+fail: both refuse (fail closed)" "$out" "splitA 2 splitB 2"
+
 # 16. the model keeps live communicators only
 rss() { FG_NCCL_DOUBLE_SCENARIO=lazy_ib LD_LIBRARY_PATH=$DOUBLES FG_NCCL_SHOW_RSS=1 FABGUARD_LOG= with_shim "$PROGS/nccl_init" "$1" collective 2>/dev/null | awk '/^VmRSS/{print $2}'; }
 r1=$(rss 100); r2=$(rss 5000)
