@@ -22,6 +22,7 @@
  * ranks, IB below); "_then_ib" makes every communicator after the first
  * lazy_ib; add "flood" to write 200,000
  * extra INFO lines during init (a capture pipe under pressure). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +38,26 @@ static int ninit;   /* communicators made so far (scenario "then_ib") */
 
 enum { L_NONE, L_VERSION, L_WARN, L_INFO, L_ABORT, L_TRACE };
 enum { S_INIT = 1, S_COLL = 2, S_P2P = 4, S_SHM = 8, S_NET = 16, S_GRAPH = 32, S_ENV = 128, S_BOOTSTRAP = 4096 };
-static int   dbg_level = -1, dbg_mask;
+/* As src/debug.cc: settings read and lines written under one mutex; a reset
+ * makes the next line re-read the settings, closing the old file first. */
+static pthread_mutex_t dbg_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int   dbg_level = -1, dbg_mask, dbg_reset;
 static FILE *dbg_file;
 static char  last_err[256];
 
 static char *(*const debug_getenv)(const char *) = getenv;
 
-static void debug_init(void)
+/* A child forked while another thread writes a line would inherit the
+ * mutex locked (NCCL's own would be too): the double resets its own, so the
+ * fork tests see only fabguard's locks. */
+static void dbg_child(void)
+{
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    dbg_mutex = fresh;
+}
+__attribute__((constructor)) static void dbg_atfork(void) { pthread_atfork(NULL, NULL, dbg_child); }
+
+static void debug_init(void)   /* dbg_mutex held */
 {
     /* through a taken address, as 2.28.9's ncclDebugInit does: there a
      * GLOB_DAT slot inside GNU_RELRO; here (ld merges a GLOB_DAT with the
@@ -54,6 +68,8 @@ static void debug_init(void)
     const char *l = get("NCCL_DEBUG"), *s = get("NCCL_DEBUG_SUBSYS"), *f = get("NCCL_DEBUG_FILE");
     dbg_level = !l ? L_NONE : !strcasecmp(l, "VERSION") ? L_VERSION : !strcasecmp(l, "WARN") ? L_WARN :
                 !strcasecmp(l, "INFO") ? L_INFO : !strcasecmp(l, "TRACE") ? L_TRACE : L_NONE;
+    if (dbg_reset && dbg_file != NULL && dbg_file != stdout) fclose(dbg_file);
+    dbg_reset = 0;
     dbg_mask = S_INIT | S_BOOTSTRAP | S_ENV;
     if (s) {
         static const struct { const char *n; int m; } names[] = {
@@ -91,8 +107,12 @@ static void say(int level, int flags, const char *fmt, ...)
     char    msg[1024], host[64];
     va_list ap;
 
+    pthread_mutex_lock(&dbg_mutex);
     if (dbg_level < 0) debug_init();
-    if (dbg_level < level || (level == L_INFO && (flags & dbg_mask) == 0)) return;
+    if (dbg_level < level || (level == L_INFO && (flags & dbg_mask) == 0)) {
+        pthread_mutex_unlock(&dbg_mutex);
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -101,6 +121,7 @@ static void say(int level, int flags, const char *fmt, ...)
     else if (level == L_WARN) fprintf(dbg_file, "\n%s:%d:%ld [0] double.cc:1 NCCL WARN %s\n", host, (int)getpid(), (long)syscall(SYS_gettid), msg);
     else fprintf(dbg_file, "%s:%d:%ld [0] NCCL INFO %s\n", host, (int)getpid(), (long)syscall(SYS_gettid), msg);
     fflush(dbg_file);
+    pthread_mutex_unlock(&dbg_mutex);
 }
 
 /* "X_then_ib": scenario X for the first communicator, lazy_ib after it */
@@ -194,7 +215,14 @@ int ncclDoubleOwns(ncclComm_t c) { return c != NULL && c->owner == &dbg_level; }
 EXPORT(ncclResult_t, ncclCommDestroy, (ncclComm_t c)) { free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommAbort, (ncclComm_t c)) { free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommFinalize, (ncclComm_t c)) { (void)c; return 0; }
-EXPORT(ncclResult_t, ncclResetDebugInit, (void)) { dbg_level = -1; return 0; }
+EXPORT(ncclResult_t, ncclResetDebugInit, (void))
+{
+    pthread_mutex_lock(&dbg_mutex);
+    dbg_level = -1;
+    dbg_reset = 1;
+    pthread_mutex_unlock(&dbg_mutex);
+    return 0;
+}
 /* Not wrapped by fabguard; logs (ALLOC), so NCCL's debug settings are read
  * before the first communicator when an application calls it first. */
 EXPORT(ncclResult_t, ncclMemAlloc, (void **ptr, size_t size))
