@@ -213,7 +213,21 @@ static void forward(const char *line, size_t len, int *held_blank)
     fflush(stdout);
 }
 
-/* ---- libnccl's getenv and fopen ------------------------------------------- */
+/* ---- libnccl's getenv, fopen and fclose ------------------------------------ */
+
+/* Guards every copy's debug_file against NCCL's fclose of it (NCCL closes
+ * its debug file when it re-reads its settings): innermost lock, never held
+ * while waiting for NCCL. */
+static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
+static FILE           *closing;   /* under file_lock */
+
+static void forget_file(fg_nccl_copy_t *c)
+{
+    if (atomic_load(&c->debug_file) == (void *)closing) {
+        atomic_store(&c->debug_file, NULL);
+        atomic_store(&c->debug_fd, -1);
+    }
+}
 
 static capture_t *live_capture(void)
 {
@@ -255,10 +269,25 @@ static FILE *nccl_fopen(const char *path, const char *mode)
         return NULL;
     }
     if ((c = fg_nccl_copy_at(__builtin_return_address(0))) != NULL) {
+        pthread_mutex_lock(&file_lock);
         atomic_store(&c->debug_fd, fd);
         atomic_store(&c->debug_file, (void *)f);
+        pthread_mutex_unlock(&file_lock);
     }
     return f;
+}
+
+static int nccl_fclose(FILE *f)
+{
+    int r;
+
+    pthread_mutex_lock(&file_lock);
+    closing = f;
+    fg_nccl_for_each_copy(forget_file);
+    closing = NULL;
+    r = fclose(f);
+    pthread_mutex_unlock(&file_lock);
+    return r;
 }
 
 /* ---- judging ------------------------------------------------------------- */
@@ -577,7 +606,7 @@ static int reset_is_safe(fg_nccl_copy_t *c)
  * reusing the number): the FILE is pointed at a new copy of the current
  * pipe under the FILE's own lock, which NCCL's fwrite takes too. The old
  * number is not ours to close. */
-static int repoint_debug_file(fg_nccl_copy_t *c, const capture_t *g)   /* cap_lock held */
+static int repoint_locked(fg_nccl_copy_t *c, const capture_t *g)
 {
     FILE *f  = atomic_load(&c->debug_file);
     int   fd = atomic_load(&c->debug_fd), nfd, tries;
@@ -601,6 +630,16 @@ static int repoint_debug_file(fg_nccl_copy_t *c, const capture_t *g)   /* cap_lo
     return 1;
 }
 
+static int repoint_debug_file(fg_nccl_copy_t *c, const capture_t *g)   /* cap_lock held */
+{
+    int r;
+
+    pthread_mutex_lock(&file_lock);   /* NCCL cannot fclose it meanwhile */
+    r = repoint_locked(c, g);
+    pthread_mutex_unlock(&file_lock);
+    return r;
+}
+
 static int debug_fd_ok(fg_nccl_copy_t *c, const capture_t *g)
 {
     int fd = atomic_load(&c->debug_fd);
@@ -611,7 +650,6 @@ static int debug_fd_ok(fg_nccl_copy_t *c, const capture_t *g)
 void fg_nccl_capture_for(fg_nccl_copy_t *c)
 {
     capture_t *g = live_capture();
-    int        reset = 0;
 
     if (g != NULL && atomic_load(&c->generation) == g->gen && fd_is(g->w, g->dev, g->ino) &&
         debug_fd_ok(c, g)) {
@@ -634,19 +672,21 @@ void fg_nccl_capture_for(fg_nccl_copy_t *c)
             }
             fg_got_rewrite(c->lm, "fopen", (void *)nccl_fopen);
             fg_got_rewrite(c->lm, "fopen64", (void *)nccl_fopen);
+            fg_got_rewrite(c->lm, "fclose", (void *)nccl_fclose);
         }
         if (repoint_debug_file(c, g)) {
             atomic_store(&c->generation, g->gen);   /* NCCL's settings stand; its FILE writes to g */
         } else if (atomic_load(&c->generation) != g->gen) {
-            reset = reset_is_safe(c);
+            /* NCCL may have read its settings already (a call we do not
+             * wrap, or an earlier capture): it reads them again. Done
+             * before the generation is published, so no other thread's
+             * call reaches NCCL in between; NCCL's debug mutex, taken
+             * here, is never held while waiting for cap_lock. */
+            if (reset_is_safe(c) && c->reset_debug != NULL) ((void (*)(void))c->reset_debug)();
             atomic_store(&c->generation, g->gen);
         }
     }
     pthread_mutex_unlock(&cap_lock);
-    /* NCCL may have read its settings already (a call we do not wrap, or an
-     * earlier capture): make it read them again, outside our locks (NCCL
-     * takes its debug mutex, under which it calls nccl_getenv/nccl_fopen) */
-    if (reset && c->reset_debug != NULL) ((void (*)(void))c->reset_debug)();
 }
 
 void fg_nccl_capture_after_fork(void)
@@ -658,6 +698,7 @@ void fg_nccl_capture_after_fork(void)
      * NCCL keeps the inherited descriptor; the parent's reader reads it) */
     fg_nccl_lock = fresh;
     cap_lock     = fresh;
+    file_lock    = fresh;
     if (g != NULL) atomic_store(&g->live, 0);
 }
 
