@@ -63,7 +63,8 @@ static capture_t           gens[MAX_GEN];
 static int                 ngen;
 static _Atomic(capture_t *) cur;
 static int                 user_level = -1, user_fd = -1;   /* set by the first capture */
-static unsigned long       user_dev, user_ino;
+static unsigned long       user_dev, user_ino;              /* user_*: the reader's, under fg_nccl_lock */
+static char                user_path[4096];
 static fg_nccl_log_t       nlog;                            /* under fg_nccl_lock */
 static pthread_cond_t      synced = PTHREAD_COND_INITIALIZER;
 static unsigned long       sync_sent, sync_seen;
@@ -166,13 +167,14 @@ static int line_level(const char *l)
     return LVL_TRACE;
 }
 
+static void reopen_user_file(int how);
+
 /* NCCL_DEBUG_FILE expansion as src/debug.cc does it: %h host, %p pid, %%. */
 static void open_user_file(const char *tmpl)
 {
     char        path[4096], host[256];
     size_t      n = 0;
     const char *p;
-    struct stat st;
 
     gethostname(host, sizeof(host) - 1);
     host[sizeof(host) - 1] = '\0';
@@ -183,7 +185,17 @@ static void open_user_file(const char *tmpl)
         else path[n++] = *p;
     }
     path[n] = '\0';
-    user_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    fg_strlcpy(user_path, path, sizeof(user_path));
+    reopen_user_file(O_TRUNC);
+}
+
+/* The user's debug file, at a high number: O_TRUNC the first time (as
+ * NCCL's fopen "w"), O_APPEND after the application closed ours. */
+static void reopen_user_file(int how)
+{
+    struct stat st;
+
+    user_fd = open(user_path, O_WRONLY | O_CREAT | O_CLOEXEC | how, 0666);
     if (user_fd >= 0) {
         user_fd = move_high(user_fd);
         if (fstat(user_fd, &st) == 0) {
@@ -202,7 +214,10 @@ static void forward(const char *line, size_t len, int *held_blank)
     *held_blank = 0;
     if (lvl > user_level || user_level == LVL_NONE) return;
     if (user_fd >= 0) {
-        if (!fd_is(user_fd, user_dev, user_ino)) return;   /* closed under us: not someone else's file */
+        if (!fd_is(user_fd, user_dev, user_ino)) {   /* closed under us: never someone else's file */
+            reopen_user_file(O_APPEND);
+            if (user_fd < 0) return;
+        }
         if ((blank && write(user_fd, "\n", 1) < 0) || write(user_fd, line, len) < 0 ||
             write(user_fd, "\n", 1) < 0) {}
         return;

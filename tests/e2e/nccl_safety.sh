@@ -62,6 +62,14 @@ ms=$(echo "$out" | awk '{print $4}')
 expect_eq "app closed our descriptors: later lazy connections still judged" \
     "$(ev "$TMP/cf.jsonl" | grep -c '^channel violation')" "10"
 
+# ... also with the user's own NCCL_DEBUG_FILE: nothing in the app's files,
+# and the user's file keeps receiving (reopened for append)
+rm -rf "$TMP/app" "$TMP"/user.*; mkdir -p "$TMP/app"
+out=$(FG_NCCL_DOUBLE_SCENARIO=lazy_socket LD_LIBRARY_PATH=$DOUBLES NCCL_DEBUG=INFO NCCL_DEBUG_FILE=$TMP/user.%p.log timeout 120 env LD_PRELOAD="$(preload_of "$SHIM")" "$PROGS/nccl_closefds" "$TMP/app" 2>/dev/null)
+expect_contains "NCCL_DEBUG_FILE set, app closed and reused descriptors: nothing in its files" "$out" "files 0 "
+expect_eq "NCCL_DEBUG_FILE set, app closed descriptors: the user's file has every Init COMPLETE (1 + 5)" \
+    "$(cat "$TMP"/user.*.log 2>/dev/null | grep -c 'Init COMPLETE')" "6"
+
 # 12. a refused communicator's address reused by a clean one
 out=$(FG_NCCL_DOUBLE_SCENARIO=lazy_socket_then_ib LD_LIBRARY_PATH=$DOUBLES FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail FABGUARD_MANAGEMENT_IFACES=none with_shim "$PROGS/nccl_init" 2 collective 2>&1)
 expect_eq "refused comm (lazy socket) then a clean one: first refused, second not" \
