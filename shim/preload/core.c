@@ -372,6 +372,10 @@ __attribute__((destructor)) static void fg_destructor(void)
             ucp[0] = '\0';   /* loaded, never used (ucx_info -v): nothing unchecked */
         }
     }
+    if (nccl[0] != '\0' && atomic_load(&counters[FG_COUNT_COMMS]) == 0 && fg_nccl_loaded_unused &&
+        fg_nccl_loaded_unused()) {
+        nccl[0] = '\0';   /* loaded, never ran (an import probe): nothing unchecked */
+    }
     if (!observed && ucp[0] == '\0' && nccl[0] == '\0') {
         return;   /* never used UCX/NCCL: stay silent */
     }

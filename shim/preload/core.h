@@ -72,5 +72,7 @@ FG_HIDDEN void fg_nccl_at_exit(void) __attribute__((weak));
  * transport module was ever loaded, no ucp_init attempt); else why the
  * process was not checked ("bypassed: …", "ucp_init failed: …"). */
 FG_HIDDEN const char *fg_ucx_unobserved_reason(void) __attribute__((weak));
+/* 1 when every loaded libnccl provably never ran (nccl_capture.c) */
+FG_HIDDEN int  fg_nccl_loaded_unused(void) __attribute__((weak));
 
 #endif

@@ -18,9 +18,12 @@
  * NCCL_NET only); channel lines (src/transport/net.cc, p2p.cc, shm.cc);
  * "- Init START/COMPLETE" (init.cc).
  * Scenario: FG_NCCL_DOUBLE_SCENARIO = ib_gdr (default) | ib_nogdr | roce |
- * socket | plugin | lazy_ib | lazy_socket; add "flood" to write 200,000
+ * socket | plugin | lazy_ib | lazy_socket | lazy_mixed (sockets for comms of 4+
+ * ranks, IB below); "_then_ib" makes every communicator after the first
+ * lazy_ib; add "flood" to write 200,000
  * extra INFO lines during init (a capture pipe under pressure). */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,19 +34,43 @@
 
 typedef int ncclResult_t;
 typedef struct { char internal[128]; } ncclUniqueId;
-typedef struct dcomm { int rank, nranks, connected; } *ncclComm_t;
+typedef struct dcomm { int rank, nranks, connected; const void *owner; } *ncclComm_t;
+static int ninit;   /* communicators made so far (scenario "then_ib") */
 
 enum { L_NONE, L_VERSION, L_WARN, L_INFO, L_ABORT, L_TRACE };
 enum { S_INIT = 1, S_COLL = 2, S_P2P = 4, S_SHM = 8, S_NET = 16, S_GRAPH = 32, S_ENV = 128, S_BOOTSTRAP = 4096 };
-static int   dbg_level = -1, dbg_mask;
+/* As src/debug.cc: settings read and lines written under one mutex; a reset
+ * makes the next line re-read the settings, closing the old file first. */
+static pthread_mutex_t dbg_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int   dbg_level = -1, dbg_mask, dbg_reset;
 static FILE *dbg_file;
 static char  last_err[256];
 
-static void debug_init(void)
+static char *(*const debug_getenv)(const char *) = getenv;
+
+/* A child forked while another thread writes a line would inherit the
+ * mutex locked (NCCL's own would be too): the double resets its own, so the
+ * fork tests see only fabguard's locks. */
+static void dbg_child(void)
 {
-    const char *l = getenv("NCCL_DEBUG"), *s = getenv("NCCL_DEBUG_SUBSYS"), *f = getenv("NCCL_DEBUG_FILE");
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    dbg_mutex = fresh;
+}
+__attribute__((constructor)) static void dbg_atfork(void) { pthread_atfork(NULL, NULL, dbg_child); }
+
+static void debug_init(void)   /* dbg_mutex held */
+{
+    /* through a taken address, as 2.28.9's ncclDebugInit does: there a
+     * GLOB_DAT slot inside GNU_RELRO; here (ld merges a GLOB_DAT with the
+     * PLT slot) an R_X86_64_64 pointer inside GNU_RELRO, so the shim's
+     * rewrite of a read-only slot is exercised by every double test; the
+     * scenario below goes through the lazy PLT slot */
+    char *(*get)(const char *) = *(char *(*const volatile *)(const char *))&debug_getenv;
+    const char *l = get("NCCL_DEBUG"), *s = get("NCCL_DEBUG_SUBSYS"), *f = get("NCCL_DEBUG_FILE");
     dbg_level = !l ? L_NONE : !strcasecmp(l, "VERSION") ? L_VERSION : !strcasecmp(l, "WARN") ? L_WARN :
                 !strcasecmp(l, "INFO") ? L_INFO : !strcasecmp(l, "TRACE") ? L_TRACE : L_NONE;
+    if (dbg_reset && dbg_file != NULL && dbg_file != stdout) fclose(dbg_file);
+    dbg_reset = 0;
     dbg_mask = S_INIT | S_BOOTSTRAP | S_ENV;
     if (s) {
         static const struct { const char *n; int m; } names[] = {
@@ -81,8 +108,12 @@ static void say(int level, int flags, const char *fmt, ...)
     char    msg[1024], host[64];
     va_list ap;
 
+    pthread_mutex_lock(&dbg_mutex);
     if (dbg_level < 0) debug_init();
-    if (dbg_level < level || (level == L_INFO && (flags & dbg_mask) == 0)) return;
+    if (dbg_level < level || (level == L_INFO && (flags & dbg_mask) == 0)) {
+        pthread_mutex_unlock(&dbg_mutex);
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -91,26 +122,33 @@ static void say(int level, int flags, const char *fmt, ...)
     else if (level == L_WARN) fprintf(dbg_file, "\n%s:%d:%ld [0] double.cc:1 NCCL WARN %s\n", host, (int)getpid(), (long)syscall(SYS_gettid), msg);
     else fprintf(dbg_file, "%s:%d:%ld [0] NCCL INFO %s\n", host, (int)getpid(), (long)syscall(SYS_gettid), msg);
     fflush(dbg_file);
+    pthread_mutex_unlock(&dbg_mutex);
 }
 
+/* "X_then_ib": scenario X for the first communicator, lazy_ib after it */
 static const char *scenario(void)
 {
     const char *s = getenv("FG_NCCL_DOUBLE_SCENARIO");
+    if (s != NULL && ninit > 1 && strstr(s, "then_ib") != NULL) return "lazy_ib";
     return s ? s : "ib_gdr";
 }
 static int is(const char *s) { return strstr(scenario(), s) != NULL; }
 
+/* Ring neighbours of this rank, as NCCL prints them (ranks < nranks). */
 static void channels(ncclComm_t c)
 {
-    if (is("socket")) {
-        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 1[1] -> 0[0] [receive] via NET/Socket/0");
-        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 0[0] -> 1[1] [send] via NET/Socket/0");
+    int me = c->rank, prev = (c->rank + c->nranks - 1) % c->nranks, next = (c->rank + 1) % c->nranks;
+    int sock = is("socket") || (is("mixed") && c->nranks >= 4);
+
+    if (sock) {
+        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : %d[%d] -> %d[%d] [receive] via NET/Socket/0", prev, prev, me, me);
+        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : %d[%d] -> %d[%d] [send] via NET/Socket/0", me, me, next, next);
     } else {
         const char *gdr = is("nogdr") ? "" : "/GDRDMA";
-        say(L_INFO, S_INIT | S_P2P, "Channel 00/0 : 0[0] -> 1[1] via P2P/CUMEM/read");
-        say(L_INFO, S_INIT | S_SHM, "Channel 01 : 0[0] -> 1[1] via SHM/direct/direct");
-        say(L_INFO, S_INIT | S_NET, "Channel 02/0 : 0[0] -> 2[2] [send] via NET/IB/0%s", gdr);
-        say(L_INFO, S_INIT | S_NET, "Channel 02/0 : 2[2] -> 0[0] [receive] via NET/IB/0%s", gdr);
+        say(L_INFO, S_INIT | S_P2P, "Channel 00/0 : %d[%d] -> %d[%d] via P2P/CUMEM/read", me, me, next, next);
+        say(L_INFO, S_INIT | S_SHM, "Channel 01 : %d[%d] -> %d[%d] via SHM/direct/direct", me, me, next, next);
+        say(L_INFO, S_INIT | S_NET, "Channel 02/0 : %d[%d] -> %d[%d] [send] via NET/IB/0%s", me, me, next, next, gdr);
+        say(L_INFO, S_INIT | S_NET, "Channel 02/0 : %d[%d] -> %d[%d] [receive] via NET/IB/0%s", prev, prev, me, me, gdr);
     }
     c->connected = 1;
 }
@@ -137,6 +175,8 @@ static void run_net_plugin(void)
 static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
 {
     ncclComm_t c = calloc(1, sizeof(*c));
+    ninit++;
+    c->owner = &dbg_level;   /* this copy of the library */
     c->rank = rank;
     c->nranks = nranks;
     say(L_VERSION, 0, "NCCL version 2.28.9+cuda13.0");
@@ -191,10 +231,19 @@ EXPORT(ncclResult_t, ncclCommSplit, (ncclComm_t c, int color, int key, ncclComm_
     (void)color; (void)key; (void)cfg;
     return init(nc, c->nranks, c->rank, "ncclCommSplit");
 }
+/* Not NCCL's: whether this copy of the library made c (two-copy tests). */
+int ncclDoubleOwns(ncclComm_t c) { return c != NULL && c->owner == &dbg_level; }
 EXPORT(ncclResult_t, ncclCommDestroy, (ncclComm_t c)) { free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommAbort, (ncclComm_t c)) { free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommFinalize, (ncclComm_t c)) { (void)c; return 0; }
-EXPORT(ncclResult_t, ncclResetDebugInit, (void)) { dbg_level = -1; return 0; }
+EXPORT(ncclResult_t, ncclResetDebugInit, (void))
+{
+    pthread_mutex_lock(&dbg_mutex);
+    dbg_level = -1;
+    dbg_reset = 1;
+    pthread_mutex_unlock(&dbg_mutex);
+    return 0;
+}
 /* Not wrapped by fabguard; logs (ALLOC), so NCCL's debug settings are read
  * before the first communicator when an application calls it first. */
 EXPORT(ncclResult_t, ncclMemAlloc, (void **ptr, size_t size))

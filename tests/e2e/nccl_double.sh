@@ -4,6 +4,7 @@
 # through NCCL's own debug environment. See the double's header comment.
 source "$(dirname "$0")/lib.sh"
 P="$PROGS/nccl_init"
+export FG_NCCL_NRANKS=3   # the double's channel lines name ring neighbours of rank 0 of 3
 run() {  # run SCENARIO args… (env from caller)
     local s=$1; shift
     rm -f "$TMP/ev.jsonl"

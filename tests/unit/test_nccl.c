@@ -6,6 +6,7 @@
 #include <string.h>
 #include "fabguard/judge.h"
 #include "fabguard/nccl_log.h"
+#include "fabguard/nccl_conf.h"
 #include "fabguard/netinfo.h"
 #include "unit.h"
 
@@ -163,6 +164,27 @@ START_TEST(garbage_and_huge_lines)
 }
 END_TEST
 
+/* NCCL's configuration-file lines as src/misc/param.cc setEnvFile reads
+ * them: '#' lines and lines without '=' skipped, name up to the first '=',
+ * value to the end of the line, first line for a name wins (setenv(…, 0)). */
+START_TEST(nccl_conf_lines)
+{
+    const char *t = "# NCCL_DEBUG=TRACE\nNCCL_DEBUG_SUBSYS\n NCCL_DEBUG=INFO\nNCCL_DEBUG=WARN\n"
+                    "NCCL_DEBUG=INFO\nNCCL_DEBUG_FILE=/var/log/n.%h.%p=x\r\nNCCL_IB_HCA=";
+    char        v[64];
+
+    ck_assert_int_eq(fg_nccl_conf_value(t, strlen(t), "NCCL_DEBUG", v, sizeof(v)), 1);
+    ck_assert_str_eq(v, "WARN");                             /* " NCCL_DEBUG" is another name */
+    ck_assert_int_eq(fg_nccl_conf_value(t, strlen(t), "NCCL_DEBUG_FILE", v, sizeof(v)), 1);
+    ck_assert_str_eq(v, "/var/log/n.%h.%p=x\r");           /* value after the first '=', '\r' kept */
+    ck_assert_int_eq(fg_nccl_conf_value(t, strlen(t), "NCCL_IB_HCA", v, sizeof(v)), 1);
+    ck_assert_str_eq(v, "");                                  /* set, empty, no newline at the end */
+    ck_assert_int_eq(fg_nccl_conf_value(t, strlen(t), "NCCL_DEBUG_SUBSYS", v, sizeof(v)), 0);
+    ck_assert_int_eq(fg_nccl_conf_value(t, strlen(t), "NCCL", v, sizeof(v)), 0);
+    ck_assert_int_eq(fg_nccl_conf_value("", 0, "NCCL_DEBUG", v, sizeof(v)), 0);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("nccl");
@@ -173,6 +195,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, socket_fallback_2_28_kubectl_prefix_lazy_channels);
     tcase_add_test(t, roce_gdr_disabled_and_plugin_with_spaces);
     tcase_add_test(t, garbage_and_huge_lines);
+    tcase_add_test(t, nccl_conf_lines);
     suite_add_tcase(s, t);
     return s;
 }
