@@ -1,0 +1,23 @@
+/* Which GPU this process moves over the network, and where its NICs sit:
+ * the inputs of the topology judges (fabguard/judge_topo.h) inside the shim. */
+#ifndef FG_SHIM_GPU_H
+#define FG_SHIM_GPU_H
+
+#include "core.h"
+#include "fabguard/topo.h"
+
+/* ucp_mem_map of `addr` succeeded (declared_cuda: the caller said CUDA
+ * memory): remember the GPU it lives on, asked of the CUDA driver already
+ * loaded in the process. Never loads libcuda, never blocks. */
+FG_HIDDEN void fg_gpu_note_mapped(const void *addr, int declared_cuda);
+
+/* The node GPU index whose memory this process mapped, when exactly one GPU
+ * was seen and the node's rail table knows it; -1 otherwise (then *t_p is
+ * untouched). The table is read from /sys once, by the first caller; a
+ * caller that finds it being read gets -1 rather than waiting. */
+FG_HIDDEN int fg_gpu_rail(const fg_topo_t **t_p);
+
+/* 1 once any CUDA memory was mapped (same-host judgements need it). */
+FG_HIDDEN int fg_gpu_memory_seen(void);
+
+#endif
