@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ static long            fork_parent;
 static int             env_off;          /* FABGUARD_MODE=off seen by the constructor */
 static long            load_pid;         /* pid at load: a child forked before init differs */
 static atomic_long     counters[FG_COUNT_MAX];
+static atomic_int      atfork_state;     /* 0 none, 1 being registered, 2 registered */
 
 static const char *safe_getenv(const char *name)
 {
@@ -59,9 +61,37 @@ static const char *safe_getenv(const char *name)
     return secure_getenv(name);
 }
 
+static void child_after_fork(void);
+
+/* The child handler must exist before any of our locks is first taken: a
+ * child forked while another thread holds init_lock (or nccl_lock, the
+ * report or resolve locks) would otherwise inherit it held and block for
+ * ever. Registered by the constructor, or by the first intercepted call if
+ * that comes earlier (from another library's constructor); never while
+ * holding a lock of ours (fork runs its handlers under glibc's atfork lock). */
+void fg_core_fork_ready(void)
+{
+    int expected = 0;
+
+    if (atomic_load_explicit(&atfork_state, memory_order_acquire) == 2) {
+        return;
+    }
+    if (atomic_compare_exchange_strong(&atfork_state, &expected, 1)) {
+        pthread_atfork(NULL, NULL, child_after_fork);
+        atomic_store_explicit(&atfork_state, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&atfork_state, memory_order_acquire) != 2) {
+        sched_yield();   /* another thread is registering: microseconds */
+    }
+}
+
 __attribute__((constructor)) static void fg_constructor(void)
 {
-    const char *m = safe_getenv("FABGUARD_MODE");
+    const char *m;
+
+    fg_core_fork_ready();
+    m = safe_getenv("FABGUARD_MODE");
 
     env_off = (m != NULL && strcmp(m, "off") == 0);
     load_pid = (long)getpid();
@@ -133,6 +163,7 @@ static void do_init(void)
 {
     fg_error_t err;
 
+    state      = FG_STATE_PASSTHROUGH;   /* a child may redo an init its parent left half done */
     pid_cached = (long)getpid();
     if (fork_parent == 0 && load_pid != 0 && load_pid != pid_cached) {
         fork_parent = load_pid;   /* forked before the parent's first call */
@@ -164,11 +195,11 @@ fg_state_t fg_core_state(void)
     if (fg_initializing) {
         return FG_STATE_PASSTHROUGH;   /* a call made by our own init */
     }
+    fg_core_fork_ready();
     pthread_mutex_lock(&init_lock);
     if (!atomic_load_explicit(&init_done, memory_order_relaxed)) {
         fg_initializing = 1;
         do_init();
-        pthread_atfork(NULL, NULL, child_after_fork);
         fg_initializing = 0;
         atomic_store_explicit(&init_done, 1, memory_order_release);
     }

@@ -26,6 +26,10 @@ typedef enum {
 /* Lazy init at the first intercepted call, from any thread, possibly
  * before our constructor ran. Never fails: trouble means passthrough. */
 FG_HIDDEN fg_state_t fg_core_state(void);
+/* Registers the fork child handler (once; cheap afterwards). Call it before
+ * taking any lock a forked child may need, if that can happen before
+ * fg_core_state() ran (it is called by the constructor and fg_core_state). */
+FG_HIDDEN void fg_core_fork_ready(void);
 FG_HIDDEN const fg_policy_t *fg_core_policy(void);
 FG_HIDDEN const fg_ifset_t  *fg_core_mgmt(void);
 
