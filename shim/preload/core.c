@@ -387,7 +387,10 @@ __attribute__((destructor)) static void fg_destructor(void)
     fg_kv_t    kv[2];
     int        first = 1, observed = 0, i;
 
-    if (!atomic_load(&init_done) && env_off) {
+    /* no intercepted call, no init and no file: a process that merely
+     * loads libucp/libnccl (an `import torch` probe) stays silent; the
+     * loaded-but-unobserved note is for processes that did call us */
+    if (!atomic_load(&init_done)) {
         return;
     }
     for (i = 0; i < FG_COUNT_MAX; i++) {
@@ -422,6 +425,7 @@ __attribute__((destructor)) static void fg_destructor(void)
     put_count(&sb, "channels", FG_COUNT_CHANNELS, &first);
     put_count(&sb, "violations", FG_COUNT_VIOLATIONS, &first);
     put_count(&sb, "suppressed", FG_COUNT_SUPPRESSED, &first);
+    put_count(&sb, "lost_events", FG_COUNT_LOST, &first);
     fg_sb_putc(&sb, '}');
     kv[0].key   = "counts";
     kv[0].value = counts;

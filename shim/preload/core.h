@@ -47,7 +47,9 @@ FG_HIDDEN fg_outcome_t fg_core_fail_closed(const char *lib, const char *what);
 
 typedef enum {
     FG_COUNT_CONTEXTS, FG_COUNT_WORKERS, FG_COUNT_ENDPOINTS, FG_COUNT_COMMS,
-    FG_COUNT_CHANNELS, FG_COUNT_VIOLATIONS, FG_COUNT_SUPPRESSED, FG_COUNT_MAX
+    FG_COUNT_CHANNELS, FG_COUNT_VIOLATIONS, FG_COUNT_SUPPRESSED,
+    FG_COUNT_LOST,          /* event lines dropped or cut (full disk, write error) */
+    FG_COUNT_MAX
 } fg_counter_t;
 FG_HIDDEN void fg_core_count(fg_counter_t c);
 
