@@ -56,8 +56,23 @@ FG_HIDDEN void fg_core_count(fg_counter_t c);
 /* Process identity for events (refreshed after fork). */
 FG_HIDDEN void fg_core_origin(fg_event_origin_t *o);
 
+/* "fabguard[host:pid rank N]": how every stderr line of ours starts (rank
+ * from the launcher's variables, else from fg_core_note_rank). Safe in the
+ * abort path. */
+FG_HIDDEN const char *fg_core_ident(void);
+/* The rank of this process in the first communicator that reports one
+ * (NCCL); ignored when a launcher variable gave the rank. */
+FG_HIDDEN void fg_core_note_rank(int rank);
+/* A thread of ours that judges on the application's behalf (NCCL's reader
+ * for lazy connections) names what the application was doing; an abort on
+ * this thread prints it instead of the thread's own frames. NULL clears. */
+FG_HIDDEN void fg_core_set_activity(const char *what);
+FG_HIDDEN const char *fg_core_activity(void);
+
 /* reporting (report.c) */
 FG_HIDDEN void fg_report_event(const fg_event_t *ev);
+/* Lines starting "fabguard: " get the identity instead ("fabguard[h:p]: ");
+ * whole lines, at most PIPE_BUF per write(2). Async-signal-safe. */
 FG_HIDDEN void fg_report_stderr_line(const char *text, size_t len);
 /* One stderr line per distinct finding: returns 1 the first time. */
 FG_HIDDEN int  fg_report_first_time(const char *key);

@@ -202,6 +202,7 @@ static fg_outcome_t report_findings(const char *event, long comm_idx, long proc_
 
     fg_event_init(&ev, "nccl", event, "ok");
     if (c != NULL) {
+        fg_core_note_rank((int)c->rank);   /* stderr identity when no launcher rank */
         ev.comm   = c->comm[0] ? c->comm : NULL;
         ev.rank   = c->rank;
         ev.nranks = c->nranks;
@@ -228,6 +229,13 @@ static void judge_lazy_channel(const fg_nccl_update_t *u)
     fg_judge_nccl_channel(fg_core_policy(), &c->channels[c->nch - 1], &f);
     snprintf(detail, sizeof(detail), "channel %02d via %s (connected after init)",
              c->channels[c->nch - 1].channel, c->channels[c->nch - 1].transport);
+    {   /* an abort here is on our reader thread: name the application's call */
+        char what[200];
+        snprintf(what, sizeof(what), "in a collective on communicator %s (rank %ld of %ld) "
+                 "that connected channel %02d via %s", c->comm[0] ? c->comm : "?", c->rank,
+                 c->nranks, c->channels[c->nch - 1].channel, c->channels[c->nch - 1].transport);
+        fg_core_set_activity(what);
+    }
     if (report_findings("channel", u->comm, (long)c->proc, &f, f.n ? NULL : detail) == FG_GO_FAIL &&
         nfailed < 64) {
         fg_strlcpy(failed_comms[nfailed++], c->comm, sizeof(failed_comms[0]));

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,10 +50,54 @@ static uint64_t fnv1a(uint64_t h, const char *s)
     return h * 1099511628211ULL;
 }
 
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
 void fg_report_stderr_line(const char *text, size_t len)
 {
-    ssize_t w = write(STDERR_FILENO, text, len);
-    (void)w;
+    static const char tag[] = "fabguard: ";
+    const size_t      tagl  = sizeof(tag) - 1;
+    char              buf[PIPE_BUF];   /* one write to a pipe never interleaves */
+    const char       *id    = fg_core_ident();
+    size_t            idl   = strlen(id), used = 0;
+    const char       *p = text, *end = text + len;
+
+    while (p < end) {
+        const char *nl     = memchr(p, '\n', (size_t)(end - p));
+        size_t      l      = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        int         tagged = l >= tagl && memcmp(p, tag, tagl) == 0;
+        size_t      need   = tagged ? l - tagl + idl + 2 : l;
+
+        if (used + need > sizeof(buf)) {
+            write_all(STDERR_FILENO, buf, used);
+            used = 0;
+        }
+        if (need > sizeof(buf)) {
+            write_all(STDERR_FILENO, p, l);   /* a line longer than PIPE_BUF */
+        } else if (tagged) {
+            memcpy(buf + used, id, idl);
+            memcpy(buf + used + idl, ": ", 2);
+            memcpy(buf + used + idl + 2, p + tagl, l - tagl);
+            used += need;
+        } else {
+            memcpy(buf + used, p, l);
+            used += l;
+        }
+        p += l;
+    }
+    write_all(STDERR_FILENO, buf, used);
 }
 
 static void say(const char *fmt, const char *a, const char *b)

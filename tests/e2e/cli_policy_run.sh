@@ -68,4 +68,4 @@ expect_eq "run: broken policy refused before running" "$rc" "2"
 msg=$("$CLI" run -- /nonexistent/cmd 2>&1); expect_eq "run: missing command exit 2" "$?" "2"
 "$CLI" run 2>/dev/null; expect_eq "run: no command exit 2" "$?" "2"
 out=$(UCX_TLS=tcp "$CLI" run --mode warn -- "$PROGS/ucx_ep" -n 1 2>&1)
-expect_contains "run: a UCX program is checked" "$out" "fabguard: VIOLATION ucx endpoint"
+expect_contains "run: a UCX program is checked" "$out" "]: VIOLATION ucx endpoint"
