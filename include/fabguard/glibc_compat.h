@@ -4,9 +4,8 @@
  * every process of the pod, shells included.
  *
  * glibc 2.34 moved libdl/libpthread into libc under new versions (dlopen@
- * GLIBC_2.34, pthread_create@GLIBC_2.34) and 2.33 exported stat/fstat for
- * the first time; the old versions stay in libc as compat symbols with the
- * same ABI. On an old glibc they live in libdl.so.2 / libpthread.so.0, which
+ * GLIBC_2.34, pthread_create@GLIBC_2.34); the old versions stay in libc as
+ * compat symbols with the same ABI. stat/fstat (2.33) go to the kernel. On an old glibc they live in libdl.so.2 / libpthread.so.0, which
  * the link line names (--no-as-needed) so they are loaded there. Symbol
  * lookup matches the version name, not the file, so either layout serves.
  * `make` fails when readelf -V shows anything newer (shim/glibc_floor.sh). */
@@ -21,11 +20,9 @@
 #if defined(__x86_64__)
 #define FG_GLIBC_BASE  "GLIBC_2.2.5"
 #define FG_GLIBC_2_3_3 "GLIBC_2.3.3"
-#define FG_STAT_VER    1            /* _STAT_VER_LINUX of x86_64 */
 #else
 #define FG_GLIBC_BASE  "GLIBC_2.17" /* aarch64's first glibc */
 #define FG_GLIBC_2_3_3 "GLIBC_2.17"
-#define FG_STAT_VER    0
 #endif
 
 #define FG_SYMVER(sym, ver) __asm__(".symver " #sym "," #sym "@" ver)
@@ -61,36 +58,30 @@ FG_SYMVER(pthread_rwlock_rdlock, FG_GLIBC_BASE);
 FG_SYMVER(pthread_rwlock_wrlock, FG_GLIBC_BASE);
 FG_SYMVER(pthread_rwlock_unlock, FG_GLIBC_BASE);
 
-/* stat family: exported as functions only since 2.33; before that the
- * headers called the __*xstat entry points, which stay as compat symbols. */
-extern int __fxstat(int ver, int fd, struct stat *st);
-extern int __xstat(int ver, const char *path, struct stat *st);
-extern int __lxstat(int ver, const char *path, struct stat *st);
-extern int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
-FG_SYMVER(__fxstat, FG_GLIBC_BASE);
-FG_SYMVER(__xstat, FG_GLIBC_BASE);
-FG_SYMVER(__lxstat, FG_GLIBC_BASE);
-#if defined(__x86_64__)
-__asm__(".symver __fxstatat,__fxstatat@GLIBC_2.4");
-#else
-FG_SYMVER(__fxstatat, FG_GLIBC_BASE);
-#endif
+/* stat family: exported as functions only since glibc 2.33; older ones had
+ * the headers call __fxstat & co., which newer glibc keeps only as compat
+ * symbols that sanitizer and other interposers cannot forward (their
+ * dlsym(RTLD_NEXT) finds no default version: a crash). So the kernel is
+ * asked directly: on x86_64 and aarch64 glibc's struct stat is the kernel's. */
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static inline int fg_compat_fstat(int fd, struct stat *st)
 {
-    return __fxstat(FG_STAT_VER, fd, st);
-}
-static inline int fg_compat_stat(const char *path, struct stat *st)
-{
-    return __xstat(FG_STAT_VER, path, st);
-}
-static inline int fg_compat_lstat(const char *path, struct stat *st)
-{
-    return __lxstat(FG_STAT_VER, path, st);
+    return (int)syscall(SYS_fstat, fd, st);
 }
 static inline int fg_compat_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-    return __fxstatat(FG_STAT_VER, dirfd, path, st, flags);
+    return (int)syscall(SYS_newfstatat, dirfd, path, st, flags);
+}
+static inline int fg_compat_stat(const char *path, struct stat *st)
+{
+    return fg_compat_fstatat(AT_FDCWD, path, st, 0);
+}
+static inline int fg_compat_lstat(const char *path, struct stat *st)
+{
+    return fg_compat_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
 }
 #define fstat(fd, st)              fg_compat_fstat((fd), (st))
 #define stat(path, st)             fg_compat_stat((path), (st))
