@@ -100,6 +100,7 @@ static void *pick(const char *pname, const char *name, const void *caller)
 
 static void resolve_all(const void *caller)
 {
+    fg_core_fork_ready();   /* before nccl_lock: a forked child must not inherit it held */
     pthread_mutex_lock(&nccl_lock);
     if (!real.resolved) {
         real.get_unique_id      = pick("pncclGetUniqueId", "ncclGetUniqueId", caller);
