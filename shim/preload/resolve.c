@@ -31,6 +31,12 @@ typedef struct {
 } cache_ent_t;
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The symbol this thread resolved last and its object's base: a wrapper asks
+ * for the object of the symbol it just got (ucx.c copy_from), which then
+ * costs nothing more. */
+static __thread const void *last_sym __attribute__((tls_model("initial-exec")));
+static __thread void       *last_base __attribute__((tls_model("initial-exec")));
+static __thread unsigned long long last_subs __attribute__((tls_model("initial-exec")));
 static cache_ent_t     sym_cache[FG_CACHE_SLOTS], base_cache[FG_CACHE_SLOTS];
 
 static int read_subs(struct dl_phdr_info *info, size_t size, void *arg)
@@ -134,8 +140,14 @@ static void *object_of_uncached(const void *addr)
 
 void *fg_object_of(const void *addr)
 {
-    unsigned long long subs = unload_count();
-    void              *base = cache_get(base_cache, addr, NULL, subs);
+    unsigned long long subs;
+    void              *base;
+
+    if (addr != NULL && addr == last_sym && last_base != NULL) {
+        return last_base;
+    }
+    subs = unload_count();
+    base = cache_get(base_cache, addr, NULL, subs);
 
     if (base == NULL) {
         base = object_of_uncached(addr);
@@ -238,6 +250,16 @@ void *fg_resolve_for_caller(const char *name, const void *caller_addr)
     if (sym == NULL) {
         sym = resolve_uncached(name, caller_addr);
         cache_put(sym_cache, name, caller_addr, sym, subs);
+    }
+    if (sym != NULL && (sym != last_sym || subs != last_subs)) {
+        void *base = cache_get(base_cache, sym, NULL, subs);
+        if (base == NULL) {
+            base = object_of_uncached(sym);
+            cache_put(base_cache, sym, NULL, base, subs);
+        }
+        last_base = base;
+        last_sym  = sym;
+        last_subs = subs;
     }
     return sym;
 }
