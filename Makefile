@@ -18,8 +18,12 @@ BUILD     ?= build
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
-             -D_GNU_SOURCE -Iinclude $(NCCL_INC) $(SAN)
+             -D_GNU_SOURCE -Iinclude $(NCCL_INC) $(SAN) $(GLIBC_COMPAT)
+# Oldest glibc symbol versions everywhere (the shim must load on glibc 2.17).
+GLIBC_COMPAT = -include include/fabguard/glibc_compat.h
 LDLIBS_SYS = -ldl -lpthread
+# The shared objects themselves (libdl.a/libpthread.a are empty on glibc >= 2.34).
+LDLIBS_FLOOR = -Wl,--no-as-needed -l:libdl.so.2 -l:libpthread.so.0 -Wl,--as-needed
 
 ifeq ($(SANITIZE),1)
   BUILD := build/san
@@ -77,9 +81,15 @@ $(CORE): $(CORE_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # Only libc/libdl/libpthread: UCX, NCCL and libunwind are found at run time.
-$(SHIM): $(PRELOAD_OBJS) $(CORE) shim/libfabguard.map
+# libdl/libpthread stay needed (--no-as-needed): on glibc < 2.34 the old
+# versions of dlopen/pthread_create live there. The build fails when the
+# shim needs a glibc newer than 2.17 (shim/glibc_floor.sh).
+$(SHIM): $(PRELOAD_OBJS) $(CORE) shim/libfabguard.map shim/glibc_floor.sh
 	$(CC) $(ALL_CFLAGS) -shared -Wl,--version-script=shim/libfabguard.map \
-	  -Wl,-z,defs -Wl,-z,now -o $@ $(PRELOAD_OBJS) $(CORE) $(LDLIBS_SYS)
+	  -Wl,-z,defs -Wl,-z,now -o $@.tmp $(PRELOAD_OBJS) $(CORE) \
+	  $(LDLIBS_FLOOR)
+	sh shim/glibc_floor.sh $@.tmp 2.17
+	mv -f $@.tmp $@
 
 $(CLI): $(TOOL_OBJS) $(CORE)
 	$(CC) $(ALL_CFLAGS) -o $@ $(TOOL_OBJS) $(CORE) $(UCX_LIBS) $(LDLIBS_SYS) -lm
@@ -135,10 +145,11 @@ $(BUILD)/tests/bench/%: tests/bench/%.c $(CORE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE) $(UCX_LIBS) $(LDLIBS_SYS) -lm
 
-# The baseline for "costs no more than an empty shared object".
+# The baseline for "costs no more than an empty shared object"; it needs the
+# same system libraries as the shim (kept for the glibc 2.17 floor).
 $(EMPTY): tests/progs/empty.c.in
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -x c -shared -o $@ $<
+	$(CC) $(ALL_CFLAGS) -x c -shared -o $@ $< $(LDLIBS_FLOOR)
 
 tests: all $(UNIT_BINS) $(PROG_BINS) $(PLIB_BINS) $(DOUBLE_BINS) $(NCCL_DOUBLE) $(EMPTY) $(BENCH_BINS)
 

@@ -8,7 +8,10 @@
 #include "resolve.h"
 
 #include <dlfcn.h>
+#include <limits.h>
+#include <link.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,69 +27,132 @@ typedef int (*step_fn_t)(unw_cursor_t *);
 typedef int (*get_reg_fn_t)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 typedef int (*get_proc_name_fn_t)(unw_cursor_t *, char *, size_t, unw_word_t *);
 
+/* The whole block (header, frames, the closing line) is built here and
+ * written with one write(2) of at most PIPE_BUF bytes, so the blocks of two
+ * ranks sharing a pipe never interleave. Static: the abort path is
+ * single-shot (see the gate). */
+static char      block[PIPE_BUF];
+static fg_sbuf_t bsb;
+
 static void put_str(const char *s)
 {
-    size_t  n = strlen(s);
-    ssize_t w;
+    fg_report_stderr_line(s, strlen(s));
+}
 
-    while (n > 0) {
-        w = write(STDERR_FILENO, s, n);
-        if (w <= 0) {
-            return;
-        }
-        s += w;
-        n -= (size_t)w;
+static void put_hex(fg_sbuf_t *sb, unsigned long v)
+{
+    char hex[20];
+    int  k = (int)sizeof(hex);
+
+    do {
+        hex[--k] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v != 0 && k > 0);
+    fg_sb_puts(sb, "0x");
+    fg_sb_putn(sb, hex + k, sizeof(hex) - (size_t)k);
+}
+
+static void line_start(fg_sbuf_t *sb)
+{
+    fg_sb_puts(sb, fg_core_ident());
+    fg_sb_puts(sb, ": ");
+}
+
+/* Where a return address lies, honestly: `symbol+0xoff` only when that
+ * symbol's size covers the address (dladdr1 RTLD_DL_SYMENT), or when the
+ * name libunwind found starts exactly where the unwind info says this
+ * function starts (static functions of the executable); otherwise
+ * `object+0xoffset` (the nearest exported symbol may be unrelated). */
+static void put_location(fg_sbuf_t *sb, unw_word_t ip, const char *uname,
+                         unw_word_t uoff, unw_word_t proc_start)
+{
+    Dl_info          di;
+    const ElfW(Sym) *sym  = NULL;
+    uintptr_t        look = (uintptr_t)ip - 1;   /* a return address: the call is before it */
+
+    if (dladdr1((void *)look, &di, (void **)&sym, RTLD_DL_SYMENT) == 0) {
+        di.dli_fname = NULL;
+        di.dli_sname = NULL;
+    }
+    if (di.dli_sname != NULL && sym != NULL && sym->st_size > 0 &&
+        look >= (uintptr_t)di.dli_saddr && look < (uintptr_t)di.dli_saddr + sym->st_size) {
+        fg_sb_puts(sb, di.dli_sname);
+        fg_sb_putc(sb, '+');
+        put_hex(sb, (unsigned long)(ip - (uintptr_t)di.dli_saddr));
+    } else if (uname[0] != '\0' && proc_start != 0 && ip - uoff == proc_start) {
+        fg_sb_puts(sb, uname);
+        fg_sb_putc(sb, '+');
+        put_hex(sb, (unsigned long)uoff);
+    } else if (di.dli_fname != NULL) {
+        const char *base = strrchr(di.dli_fname, '/');
+        fg_sb_puts(sb, base ? base + 1 : (di.dli_fname[0] ? di.dli_fname : "?"));
+        fg_sb_putc(sb, '+');
+        put_hex(sb, (unsigned long)(ip - (uintptr_t)di.dli_fbase));
+        return;
+    } else {
+        fg_sb_puts(sb, "??");
+        return;
+    }
+    if (di.dli_fname != NULL) {
+        const char *base = strrchr(di.dli_fname, '/');
+        fg_sb_puts(sb, " (");
+        fg_sb_puts(sb, base ? base + 1 : di.dli_fname);
+        fg_sb_putc(sb, ')');
     }
 }
 
-static void put_frame(int i, unw_word_t ip, const char *name, unw_word_t off)
+/* Appends one frame line if it fits, keeping room for the closing lines. */
+static int add_frame(int i, unw_word_t ip, const char *name, unw_word_t off,
+                     unw_word_t proc_start)
 {
-    char      line[512];
+    char      line[600];
     fg_sbuf_t sb;
-    Dl_info   di;
-    char      hex[20];
-    int       k;
 
     fg_sb_init(&sb, line, sizeof(line));
-    fg_sb_puts(&sb, "fabguard:   #");
+    line_start(&sb);
+    fg_sb_puts(&sb, "  #");
     fg_sb_putl(&sb, i);
-    for (k = 0; k < 16; k++) {
-        hex[k] = "0123456789abcdef"[(ip >> (60 - 4 * k)) & 15];
-    }
-    hex[16] = '\0';
-    fg_sb_puts(&sb, " 0x");
-    fg_sb_puts(&sb, hex);
-    fg_sb_puts(&sb, " ");
-    fg_sb_puts(&sb, name[0] ? name : "??");
-    if (name[0]) {
-        fg_sb_puts(&sb, "+");
-        fg_sb_putl(&sb, (long)off);
-    }
-    if (dladdr((void *)ip, &di) != 0 && di.dli_fname != NULL) {
-        const char *base = strrchr(di.dli_fname, '/');
-        fg_sb_puts(&sb, " (");
-        fg_sb_puts(&sb, base ? base + 1 : di.dli_fname);
-        fg_sb_puts(&sb, ")");
-    }
+    fg_sb_putc(&sb, ' ');
+    put_hex(&sb, (unsigned long)ip);
+    fg_sb_putc(&sb, ' ');
+    put_location(&sb, ip, name, off, proc_start);
     fg_sb_putc(&sb, '\n');
-    put_str(line);
+    if (bsb.len + sb.len + 400 > sizeof(block)) {
+        return 0;
+    }
+    fg_sb_putn(&bsb, line, sb.len);
+    return 1;
 }
 
-static void print_backtrace(void)
+typedef int (*get_proc_info_fn_t)(unw_cursor_t *, unw_proc_info_t *);
+
+static void backtrace_block(void)
 {
-    static unw_context_t ctx;      /* abort path is single-shot (see gate) */
+    static unw_context_t ctx;
     static unw_cursor_t  cursor;
     getcontext_fn_t      getctx;
     init_local_fn_t      init;
     step_fn_t            step;
     get_reg_fn_t         get_reg;
     get_proc_name_fn_t   get_name;
-    void                *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    get_proc_info_fn_t   get_info;
+    void                *h;
     char                 wrapper[128] = "";
-    int                  i, shown = 0;
+    int                  i, shown = 0, left_out = 0;
 
+    if (fg_core_activity() != NULL) {
+        /* a verdict reached on a thread of ours: its frames are not the
+         * application's; say what the application was doing instead */
+        line_start(&bsb);
+        fg_sb_puts(&bsb, "raised on a fabguard thread while the application was ");
+        fg_sb_puts(&bsb, fg_core_activity());
+        fg_sb_puts(&bsb, " (no caller backtrace: the call is not on this thread)\n");
+        return;
+    }
+    h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
-        put_str("fabguard: (no caller backtrace: libunwind.so.8 could not be loaded)\n");
+        line_start(&bsb);
+        fg_sb_puts(&bsb, "(no caller backtrace: libunwind.so.8 could not be loaded)\n");
         return;
     }
     getctx   = (getcontext_fn_t)dlsym(h, FG_STR(UNW_ARCH_OBJ(getcontext)));
@@ -94,15 +160,18 @@ static void print_backtrace(void)
     step     = (step_fn_t)dlsym(h, FG_STR(UNW_OBJ(step)));
     get_reg  = (get_reg_fn_t)dlsym(h, FG_STR(UNW_OBJ(get_reg)));
     get_name = (get_proc_name_fn_t)dlsym(h, FG_STR(UNW_OBJ(get_proc_name)));
+    get_info = (get_proc_info_fn_t)dlsym(h, FG_STR(UNW_OBJ(get_proc_info)));
     if (!getctx || !init || !step || !get_reg || !get_name ||
         getctx(&ctx) != 0 || init(&cursor, &ctx) != 0) {
-        put_str("fabguard: (no caller backtrace: libunwind.so.8 is unusable)\n");
+        line_start(&bsb);
+        fg_sb_puts(&bsb, "(no caller backtrace: libunwind.so.8 is unusable)\n");
         return;
     }
     /* our own frames are noise: start at the application's call */
     for (i = 0; i < FG_BACKTRACE_MAX * 2 && step(&cursor) > 0; i++) {
-        unw_word_t ip = 0, off = 0;
-        char       name[256];
+        unw_word_t      ip = 0, off = 0;
+        unw_proc_info_t pi;
+        char            name[256];
         get_reg(&cursor, UNW_REG_IP, &ip);
         if (get_name(&cursor, name, sizeof(name), &off) != 0) {
             name[0] = '\0';
@@ -112,14 +181,25 @@ static void print_backtrace(void)
             continue;
         }
         if (shown == 0) {
-            put_str("fabguard: caller backtrace (from ");
-            put_str(wrapper[0] ? wrapper : "fabguard");
-            put_str("):\n");
+            line_start(&bsb);
+            fg_sb_puts(&bsb, "caller backtrace (from ");
+            fg_sb_puts(&bsb, wrapper[0] ? wrapper : "fabguard");
+            fg_sb_puts(&bsb, "):\n");
         }
-        if (shown < FG_BACKTRACE_MAX) {
-            put_frame(shown, ip, name, off);
+        memset(&pi, 0, sizeof(pi));
+        if (get_info == NULL || get_info(&cursor, &pi) != 0) {
+            pi.start_ip = 0;
+        }
+        if (shown >= FG_BACKTRACE_MAX || !add_frame(shown, ip, name, off, pi.start_ip)) {
+            left_out++;
         }
         shown++;
+    }
+    if (left_out > 0) {
+        line_start(&bsb);
+        fg_sb_puts(&bsb, "  (");
+        fg_sb_putl(&bsb, left_out);
+        fg_sb_puts(&bsb, " more frames)\n");
     }
 }
 
@@ -127,17 +207,18 @@ void fg_act_abort(const char *msg, size_t len)
 {
     /* one thread reports; any other violating thread waits for the end */
     static atomic_int gate;
-    ssize_t           w;
 
     if (atomic_exchange(&gate, 1) != 0) {
         for (;;) {
             pause();
         }
     }
-    w = write(STDERR_FILENO, msg, len);
-    (void)w;
-    print_backtrace();
-    put_str("fabguard: aborting (fabguard.on_violation=abort)\n");
+    fg_report_stderr_line(msg, len);
+    fg_sb_init(&bsb, block, sizeof(block));
+    backtrace_block();
+    line_start(&bsb);
+    fg_sb_puts(&bsb, "aborting (fabguard.on_violation=abort)\n");
+    fg_report_stderr_line(block, bsb.len);   /* <= PIPE_BUF: one write */
     abort();
 }
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,9 @@ extern char **environ;
 /* Re-entry depth of this thread (initial-exec: no allocation on access). */
 static __thread int fg_depth __attribute__((tls_model("initial-exec")));
 static __thread int fg_initializing __attribute__((tls_model("initial-exec")));
+/* What the application was doing, set by a thread of ours (NCCL's reader)
+ * before it reaches a verdict: the abort prints it instead of our frames. */
+static __thread char fg_activity[256] __attribute__((tls_model("initial-exec")));
 
 int fg_guard_enter(void)
 {
@@ -53,6 +57,14 @@ static long            fork_parent;
 static int             env_off;          /* FABGUARD_MODE=off seen by the constructor */
 static long            load_pid;         /* pid at load: a child forked before init differs */
 static atomic_long     counters[FG_COUNT_MAX];
+static atomic_int      atfork_state;     /* 0 none, 1 being registered, 2 registered */
+/* "fabguard[host:pid rank N]" for stderr: rebuilt at init, fork and when a
+ * rank becomes known, into the buffer not being read (the abort path reads
+ * it from any thread, async-signal-safely). */
+static char            ident_buf[2][320];
+static atomic_int      ident_cur = -1;
+static char            rank_text[48];    /* "rank 3", "local_rank 1" or "" */
+static atomic_int      rank_from_comm;
 
 static const char *safe_getenv(const char *name)
 {
@@ -60,9 +72,37 @@ static const char *safe_getenv(const char *name)
     return secure_getenv(name);
 }
 
+static void child_after_fork(void);
+
+/* The child handler must exist before any of our locks is first taken: a
+ * child forked while another thread holds init_lock (or nccl_lock, the
+ * report or resolve locks) would otherwise inherit it held and block for
+ * ever. Registered by the constructor, or by the first intercepted call if
+ * that comes earlier (from another library's constructor); never while
+ * holding a lock of ours (fork runs its handlers under glibc's atfork lock). */
+void fg_core_fork_ready(void)
+{
+    int expected = 0;
+
+    if (atomic_load_explicit(&atfork_state, memory_order_acquire) == 2) {
+        return;
+    }
+    if (atomic_compare_exchange_strong(&atfork_state, &expected, 1)) {
+        pthread_atfork(NULL, NULL, child_after_fork);
+        atomic_store_explicit(&atfork_state, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&atfork_state, memory_order_acquire) != 2) {
+        sched_yield();   /* another thread is registering: microseconds */
+    }
+}
+
 __attribute__((constructor)) static void fg_constructor(void)
 {
-    const char *m = safe_getenv("FABGUARD_MODE");
+    const char *m;
+
+    fg_core_fork_ready();
+    m = safe_getenv("FABGUARD_MODE");
 
     env_off = (m != NULL && strcmp(m, "off") == 0);
     load_pid = (long)getpid();
@@ -73,6 +113,96 @@ static const char *prog_name(void)
     return program_invocation_short_name ? program_invocation_short_name : "?";
 }
 
+static void build_ident(void)
+{
+    int       next = atomic_load(&ident_cur) == 0 ? 1 : 0;
+    fg_sbuf_t sb;
+
+    fg_sb_init(&sb, ident_buf[next], sizeof(ident_buf[next]) - 1);
+    fg_sb_puts(&sb, "fabguard[");
+    fg_sb_puts(&sb, host[0] ? host : "?");
+    fg_sb_putc(&sb, ':');
+    fg_sb_putl(&sb, pid_cached ? pid_cached : (long)getpid());
+    if (rank_text[0] != '\0') {
+        fg_sb_putc(&sb, ' ');
+        fg_sb_puts(&sb, rank_text);
+    }
+    fg_sb_putc(&sb, ']');
+    ident_buf[next][sb.len] = '\0';
+    atomic_store(&ident_cur, next);
+}
+
+const char *fg_core_ident(void)
+{
+    int cur = atomic_load(&ident_cur);
+
+    return cur < 0 ? "fabguard" : ident_buf[cur];
+}
+
+static int all_digits(const char *v)
+{
+    if (v == NULL || *v == '\0' || strlen(v) > 9) {
+        return 0;
+    }
+    for (; *v != '\0'; v++) {
+        if (*v < '0' || *v > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The rank a launcher gave this process (Open MPI, PMIx, PMI/MPICH/Intel
+ * MPI, Slurm, torchrun), or "" when none did. */
+static void launcher_rank(void)
+{
+    static const char *const global[] = {
+        "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK",
+        "SLURM_PROCID", "RANK"
+    };
+    const char *v;
+    size_t      i;
+
+    rank_text[0] = '\0';
+    for (i = 0; i < sizeof(global) / sizeof(global[0]); i++) {
+        v = safe_getenv(global[i]);
+        if (all_digits(v)) {
+            snprintf(rank_text, sizeof(rank_text), "rank %s", v);
+            return;
+        }
+    }
+    v = safe_getenv("LOCAL_RANK");
+    if (all_digits(v)) {
+        snprintf(rank_text, sizeof(rank_text), "local_rank %s", v);
+    }
+}
+
+void fg_core_note_rank(int rank)
+{
+    int expected = 0;
+
+    if (rank < 0 || rank_text[0] != '\0' ||
+        !atomic_compare_exchange_strong(&rank_from_comm, &expected, 1)) {
+        return;   /* a launcher's rank wins; the first communicator's otherwise */
+    }
+    snprintf(rank_text, sizeof(rank_text), "rank %d", rank);
+    build_ident();
+}
+
+void fg_core_set_activity(const char *what)
+{
+    if (what == NULL) {
+        fg_activity[0] = '\0';
+    } else {
+        fg_strlcpy(fg_activity, what, sizeof(fg_activity));
+    }
+}
+
+const char *fg_core_activity(void)
+{
+    return fg_activity[0] ? fg_activity : NULL;
+}
+
 static void child_after_fork(void)
 {
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
@@ -81,6 +211,9 @@ static void child_after_fork(void)
     init_lock   = fresh;
     fork_parent = pid_cached;
     pid_cached  = (long)getpid();
+    if (atomic_load(&ident_cur) >= 0) {
+        build_ident();
+    }
     for (i = 0; i < FG_COUNT_MAX; i++) {
         atomic_store(&counters[i], 0);
     }
@@ -134,6 +267,7 @@ static void do_init(void)
 {
     fg_error_t err;
 
+    state      = FG_STATE_PASSTHROUGH;   /* a child may redo an init its parent left half done */
     pid_cached = (long)getpid();
     if (fork_parent == 0 && load_pid != 0 && load_pid != pid_cached) {
         fork_parent = load_pid;   /* forked before the parent's first call */
@@ -141,6 +275,8 @@ static void do_init(void)
     if (gethostname(host, sizeof(host) - 1) < 0) {
         fg_strlcpy(host, "unknown", sizeof(host));
     }
+    launcher_rank();
+    build_ident();
     if (env_off) {
         return;
     }
@@ -165,11 +301,11 @@ fg_state_t fg_core_state(void)
     if (fg_initializing) {
         return FG_STATE_PASSTHROUGH;   /* a call made by our own init */
     }
+    fg_core_fork_ready();
     pthread_mutex_lock(&init_lock);
     if (!atomic_load_explicit(&init_done, memory_order_relaxed)) {
         fg_initializing = 1;
         do_init();
-        pthread_atfork(NULL, NULL, child_after_fork);
         fg_initializing = 0;
         atomic_store_explicit(&init_done, 1, memory_order_release);
     }
@@ -349,6 +485,22 @@ static void put_count(fg_sbuf_t *sb, const char *key, fg_counter_t c, int *first
     fg_sb_printf(sb, "\"%s\":%ld", key, atomic_load(&counters[c]));
 }
 
+/* Without any intercepted call: did UCX run anyway? Cheap, and initialises
+ * nothing: UCX transport modules loaded (fg_ucx_unobserved_reason), or the
+ * audit module saw bindings past us. NCCL is not asked: a library opened
+ * with RTLD_NOW (Python's ctypes) cannot be told used from unused, and an
+ * import probe must stay silent. */
+static int bypass_suspected(void)
+{
+    char name[128];
+
+    if (fg_audit_saw_unseen()) {
+        return 1;
+    }
+    return fg_loaded_object_matching("libucp", name, sizeof(name)) &&
+           fg_ucx_unobserved_reason && fg_ucx_unobserved_reason() != NULL;
+}
+
 __attribute__((destructor)) static void fg_destructor(void)
 {
     char       ucp[128] = "", nccl[128] = "", counts[512], unobserved[300], cause[640];
@@ -358,7 +510,10 @@ __attribute__((destructor)) static void fg_destructor(void)
     fg_kv_t    kv[2];
     int        first = 1, observed = 0, i;
 
-    if (!atomic_load(&init_done) && env_off) {
+    /* no intercepted call, no init and no file: a process that merely
+     * loads libucp/libnccl (an `import torch` probe) stays silent; one whose
+     * UCX/NCCL ran past us (dlsym on a handle, RTLD_DEEPBIND) is not */
+    if (!atomic_load(&init_done) && !bypass_suspected()) {
         return;
     }
     for (i = 0; i < FG_COUNT_MAX; i++) {
@@ -404,6 +559,7 @@ __attribute__((destructor)) static void fg_destructor(void)
     put_count(&sb, "channels", FG_COUNT_CHANNELS, &first);
     put_count(&sb, "violations", FG_COUNT_VIOLATIONS, &first);
     put_count(&sb, "suppressed", FG_COUNT_SUPPRESSED, &first);
+    put_count(&sb, "lost_events", FG_COUNT_LOST, &first);
     fg_sb_putc(&sb, '}');
     kv[0].key   = "counts";
     kv[0].value = counts;

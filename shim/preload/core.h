@@ -26,6 +26,10 @@ typedef enum {
 /* Lazy init at the first intercepted call, from any thread, possibly
  * before our constructor ran. Never fails: trouble means passthrough. */
 FG_HIDDEN fg_state_t fg_core_state(void);
+/* Registers the fork child handler (once; cheap afterwards). Call it before
+ * taking any lock a forked child may need, if that can happen before
+ * fg_core_state() ran (it is called by the constructor and fg_core_state). */
+FG_HIDDEN void fg_core_fork_ready(void);
 FG_HIDDEN const fg_policy_t *fg_core_policy(void);
 FG_HIDDEN const fg_ifset_t  *fg_core_mgmt(void);
 
@@ -43,15 +47,32 @@ FG_HIDDEN fg_outcome_t fg_core_fail_closed(const char *lib, const char *what);
 
 typedef enum {
     FG_COUNT_CONTEXTS, FG_COUNT_WORKERS, FG_COUNT_ENDPOINTS, FG_COUNT_COMMS,
-    FG_COUNT_CHANNELS, FG_COUNT_VIOLATIONS, FG_COUNT_SUPPRESSED, FG_COUNT_MAX
+    FG_COUNT_CHANNELS, FG_COUNT_VIOLATIONS, FG_COUNT_SUPPRESSED,
+    FG_COUNT_LOST,          /* event lines dropped or cut (full disk, write error) */
+    FG_COUNT_MAX
 } fg_counter_t;
 FG_HIDDEN void fg_core_count(fg_counter_t c);
 
 /* Process identity for events (refreshed after fork). */
 FG_HIDDEN void fg_core_origin(fg_event_origin_t *o);
 
+/* "fabguard[host:pid rank N]": how every stderr line of ours starts (rank
+ * from the launcher's variables, else from fg_core_note_rank). Safe in the
+ * abort path. */
+FG_HIDDEN const char *fg_core_ident(void);
+/* The rank of this process in the first communicator that reports one
+ * (NCCL); ignored when a launcher variable gave the rank. */
+FG_HIDDEN void fg_core_note_rank(int rank);
+/* A thread of ours that judges on the application's behalf (NCCL's reader
+ * for lazy connections) names what the application was doing; an abort on
+ * this thread prints it instead of the thread's own frames. NULL clears. */
+FG_HIDDEN void fg_core_set_activity(const char *what);
+FG_HIDDEN const char *fg_core_activity(void);
+
 /* reporting (report.c) */
 FG_HIDDEN void fg_report_event(const fg_event_t *ev);
+/* Lines starting "fabguard: " get the identity instead ("fabguard[h:p]: ");
+ * whole lines, at most PIPE_BUF per write(2). Async-signal-safe. */
 FG_HIDDEN void fg_report_stderr_line(const char *text, size_t len);
 /* One stderr line per distinct finding: returns 1 the first time. */
 FG_HIDDEN int  fg_report_first_time(const char *key);

@@ -93,6 +93,7 @@ static fg_nccl_copy_t *copy_for_caller(const void *caller)
     void           *sym;
     size_t          i;
 
+    fg_core_fork_ready();   /* before copy_lock: a forked child must not inherit it held */
     pthread_mutex_lock(&copy_lock);
     for (i = 0; i < ncallers; i++) {
         if (callers[i].obj == obj) {

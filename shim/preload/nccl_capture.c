@@ -331,6 +331,7 @@ static fg_outcome_t report_findings(const char *event, long comm_idx, long proc_
 
     fg_event_init(&ev, "nccl", event, "ok");
     if (c != NULL) {
+        fg_core_note_rank((int)c->rank);   /* stderr identity when no launcher rank */
         ev.comm   = c->comm[0] ? c->comm : NULL;
         ev.rank   = c->rank;
         ev.nranks = c->nranks;
@@ -391,6 +392,14 @@ static void judge_lazy_channel(long holder)
     memset(&f, 0, sizeof(f));
     fg_judge_nccl_channel(fg_core_policy(), &ch, &f);
     snprintf(detail, sizeof(detail), "channel %02d via %s (connected after init)", ch.channel, ch.transport);
+    {   /* an abort here is on our reader thread: name the application's call */
+        char what[200];
+        const fg_nccl_comm_t *o = &nlog.comms[owner >= 0 ? owner : holder];
+        snprintf(what, sizeof(what), "in a collective on communicator %s (rank %ld of %ld) "
+                 "that connected channel %02d via %s", o->comm[0] ? o->comm : "?", o->rank,
+                 o->nranks, ch.channel, ch.transport);
+        fg_core_set_activity(what);
+    }
     if (owner < 0) {
         size_t len = 0;
         for (i = 0; i < n && i < 8 && len < sizeof(cands); i++) {

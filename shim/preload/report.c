@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,10 +50,54 @@ static uint64_t fnv1a(uint64_t h, const char *s)
     return h * 1099511628211ULL;
 }
 
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
 void fg_report_stderr_line(const char *text, size_t len)
 {
-    ssize_t w = write(STDERR_FILENO, text, len);
-    (void)w;
+    static const char tag[] = "fabguard: ";
+    const size_t      tagl  = sizeof(tag) - 1;
+    char              buf[PIPE_BUF];   /* one write to a pipe never interleaves */
+    const char       *id    = fg_core_ident();
+    size_t            idl   = strlen(id), used = 0;
+    const char       *p = text, *end = text + len;
+
+    while (p < end) {
+        const char *nl     = memchr(p, '\n', (size_t)(end - p));
+        size_t      l      = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        int         tagged = l >= tagl && memcmp(p, tag, tagl) == 0;
+        size_t      need   = tagged ? l - tagl + idl + 2 : l;
+
+        if (used + need > sizeof(buf)) {
+            write_all(STDERR_FILENO, buf, used);
+            used = 0;
+        }
+        if (need > sizeof(buf)) {
+            write_all(STDERR_FILENO, p, l);   /* a line longer than PIPE_BUF */
+        } else if (tagged) {
+            memcpy(buf + used, id, idl);
+            memcpy(buf + used + idl, ": ", 2);
+            memcpy(buf + used + idl + 2, p + tagl, l - tagl);
+            used += need;
+        } else {
+            memcpy(buf + used, p, l);
+            used += l;
+        }
+        p += l;
+    }
+    write_all(STDERR_FILENO, buf, used);
 }
 
 static void say(const char *fmt, const char *a, const char *b)
@@ -65,23 +110,112 @@ static void say(const char *fmt, const char *a, const char *b)
     }
 }
 
-/* mkdir -p of the directory part of path. */
-static int make_parents(char *path)
+/* One folder of the log path, below the open folder dfd. A symlinked folder
+ * is followed only when root or this user owns the link (O_NOFOLLOW alone
+ * guards the last component only): another user cannot plant a link in a
+ * shared folder to redirect our events. A missing folder is created 0750. */
+static int open_dir_step(int dfd, const char *name, const char **why)
 {
-    char *p;
+    const int   flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+    struct stat st;
+    int         fd = openat(dfd, name, flags | O_NOFOLLOW);
 
-    for (p = path + 1; *p != '\0'; p++) {
-        if (*p != '/') {
-            continue;
-        }
-        *p = '\0';
-        if (mkdir(path, 0750) < 0 && errno != EEXIST) {
-            *p = '/';
+    if (fd >= 0) {
+        return fd;
+    }
+    if (errno == ENOENT) {
+        if (mkdirat(dfd, name, 0750) < 0 && errno != EEXIST) {
             return -1;
         }
-        *p = '/';
+        return openat(dfd, name, flags | O_NOFOLLOW);
     }
-    return 0;
+    if ((errno == ELOOP || errno == ENOTDIR) &&
+        fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+        if (st.st_uid != 0 && st.st_uid != geteuid()) {
+            *why = "a folder on the path is a symlink owned by another user";
+            errno = EPERM;
+            return -1;
+        }
+        return openat(dfd, name, flags);
+    }
+    return -1;
+}
+
+/* Opens the folder part of path walking it component by component (openat);
+ * *base is set to the file name. Returns a folder descriptor or -1. */
+static int open_log_dir(char *path, const char **base, const char **why)
+{
+    char *p = path, *slash;
+    int   dfd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    while (dfd >= 0 && (slash = strchr(p, '/')) != NULL) {
+        if (slash > p) {
+            int next;
+            *slash = '\0';
+            next   = open_dir_step(dfd, p, why);
+            *slash = '/';
+            close(dfd);
+            dfd = next;
+        }
+        p = slash + 1;
+    }
+    *base = p;
+    return dfd;
+}
+
+/* A file someone else owns in a sticky shared folder (/tmp) was planted
+ * there: never write our events into it (the kernel's protected_regular
+ * rule, which is off on many nodes). */
+static int planted(int dfd, const struct stat *st)
+{
+    struct stat ds;
+
+    if (st->st_uid == geteuid() || fstat(dfd, &ds) < 0) {
+        return 0;
+    }
+    return (ds.st_mode & S_ISVTX) && (ds.st_mode & (S_IWOTH | S_IWGRP)) &&
+           ds.st_uid != st->st_uid;
+}
+
+/* The log file itself: O_NONBLOCK so a FIFO without a reader cannot block
+ * the application inside open() (ENXIO instead); only regular files and
+ * character devices (/dev/null) are written, a FIFO or socket is refused
+ * (a stalled reader would block the application at every event). */
+static int open_log_file(int dfd, const char *base, const char **why)
+{
+    struct stat st;
+    int         fd, fl;
+
+    if (base[0] == '\0') {
+        *why = "the path names a folder, not a file";
+        return -1;
+    }
+    fd = openat(dfd, base, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+                               O_NOCTTY | O_NONBLOCK, 0640);
+    if (fd < 0) {
+        if (errno == ENXIO || errno == ENODEV) {
+            *why = "it is a FIFO or socket, not a regular file";
+        }
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+        *why = S_ISFIFO(st.st_mode) ? "it is a FIFO, not a regular file"
+                                    : "it is not a regular file";
+        close(fd);
+        return -1;
+    }
+    if (S_ISREG(st.st_mode) && planted(dfd, &st)) {
+        *why = "it belongs to another user in a shared sticky folder";
+        close(fd);
+        return -1;
+    }
+    fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) {
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    }
+    log_dev = st.st_dev;
+    log_ino = st.st_ino;
+    return fd;
 }
 
 static void user_name(char *buf, size_t cap)
@@ -125,27 +259,24 @@ static void open_log_locked(void)
         log_state = LOG_FAILED;
         return;
     }
-    if (make_parents(log_path) < 0) {
-        say("fabguard: cannot create the folder of event log %s: %s; events are not written\n",
-            log_path, strerror(errno));
-        log_state = LOG_FAILED;
-        return;
+    {
+        char        walk[sizeof(log_path)];
+        const char *base = NULL;
+        int         dfd;
+
+        fg_strlcpy(walk, log_path, sizeof(walk));
+        why    = NULL;
+        dfd    = open_log_dir(walk, &base, &why);
+        log_fd = dfd < 0 ? -1 : open_log_file(dfd, base, &why);
+        if (dfd >= 0) {
+            close(dfd);
+        }
     }
-    /* O_NOFOLLOW: a planted symlink cannot redirect our writes */
-    log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-                                O_NOFOLLOW | O_NOCTTY, 0640);
     if (log_fd < 0) {
         say("fabguard: cannot open event log %s: %s; events are not written\n",
-            log_path, strerror(errno));
+            log_path, why != NULL ? why : strerror(errno));
         log_state = LOG_FAILED;
         return;
-    }
-    {
-        struct stat st;
-        if (fstat(log_fd, &st) == 0) {
-            log_dev = st.st_dev;
-            log_ino = st.st_ino;
-        }
     }
     log_state = LOG_OPEN;
 }
@@ -167,27 +298,42 @@ static void revalidate_locked(void)
     open_log_locked();
 }
 
-/* Write one line whole or not at all: a short write on a full disk is cut
- * back so every line in the log parses. Called with report_lock held. */
+/* Write one line whole or not at all, never touching what other processes
+ * appended to a shared log (no cut-back: ftruncate to our earlier size would
+ * delete their lines). The line goes out in one write(2) with O_APPEND, so
+ * lines of concurrent writers never mix. On a regular file the space is
+ * reserved first (fallocate KEEP_SIZE beyond the end): on a full disk the
+ * reservation fails and the line is dropped whole. Where reservation is not
+ * supported (or another writer used the space) a write can still be short:
+ * then a newline ends the partial line so the next line, ours or another
+ * process's, starts on its own line and parses; the partial line does not
+ * parse and readers skip it. Every dropped or partial line is counted
+ * (lost_events in the summary). Called with report_lock held. */
 static ssize_t write_line_locked(int fd, const char *line, size_t n)
 {
     struct stat st;
-    off_t       before = -1;
     ssize_t     w;
 
-    if (fd != STDERR_FILENO && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        before = st.st_size;
+    if (fd != STDERR_FILENO && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)n) < 0 &&
+        (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)) {
+        fg_core_count(FG_COUNT_LOST);
+        return -1;
     }
     do {
         w = write(fd, line, n);
     } while (w < 0 && errno == EINTR);
     if (w >= 0 && (size_t)w < n) {
-        int err = ENOSPC;
-        if (before >= 0 && ftruncate(fd, before) < 0) {
-            err = errno;
-        }
-        errno = err;
+        ssize_t nl;
+        do {
+            nl = write(fd, "\n", 1);
+        } while (nl < 0 && errno == EINTR);
+        fg_core_count(FG_COUNT_LOST);
+        errno = ENOSPC;
         return -1;
+    }
+    if (w < 0) {
+        fg_core_count(FG_COUNT_LOST);
     }
     return w;
 }
@@ -204,8 +350,8 @@ void fg_report_event(const fg_event_t *ev)
     if (n == 0) {
         return;
     }
-    /* one write per event, serialised in-process so a cut-back after a short
-     * write cannot remove another thread's line */
+    /* one write per event; the lock keeps the open/revalidate state and
+     * the write-failed note consistent between threads */
     pthread_mutex_lock(&report_lock);
     if (log_state == LOG_UNOPENED) {
         open_log_locked();

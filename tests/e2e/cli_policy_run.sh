@@ -68,7 +68,7 @@ expect_eq "run: broken policy refused before running" "$rc" "2"
 msg=$("$CLI" run -- /nonexistent/cmd 2>&1); expect_eq "run: missing command exit 2" "$?" "2"
 "$CLI" run 2>/dev/null; expect_eq "run: no command exit 2" "$?" "2"
 out=$(UCX_TLS=tcp "$CLI" run --mode warn -- "$PROGS/ucx_ep" -n 1 2>&1)
-expect_contains "run: a UCX program is checked" "$out" "fabguard: VIOLATION ucx endpoint"
+expect_contains "run: a UCX program is checked" "$out" "]: VIOLATION ucx endpoint"
 # run checks FABGUARD_* names as the shim does (issue 13 item 22): a name the
 # shim would refuse inside the job is refused before the job starts.
 msg=$(FABGUARD_MODEE=enforce "$CLI" run -- sh -c 'echo started' 2>&1); rc=$?

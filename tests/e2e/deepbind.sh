@@ -83,7 +83,7 @@ rm -f "$LOG"
 NIXL_UCX_DEEPBIND=1 FABGUARD_LOG=$LOG with_shim "$LM" kill 2>"$TMP/e"
 expect_eq "NIXL_UCX_DEEPBIND=1 without audit: unobserved event at load (process killed)" \
     "$(count "$LOG" 'e["event"]=="unobserved" and e["cause"]=="no_audit"')" "1"
-expect_contains "NIXL_UCX_DEEPBIND=1 without audit: stderr says NOT CHECKED" "$(cat "$TMP/e")" "fabguard: NOT CHECKED LD_AUDIT lacks libfabguard-audit.so"
+expect_contains "NIXL_UCX_DEEPBIND=1 without audit: stderr says NOT CHECKED" "$(cat "$TMP/e")" "]: NOT CHECKED LD_AUDIT lacks libfabguard-audit.so"
 out=$("$CLI" report "$LOG"); rc=$?
 expect_contains "killed process: report lists it as not checked" "$out" "ucx_loadmodes"
 expect_contains "killed process: report section" "$out" "not checked (UCX/NCCL calls"
@@ -103,7 +103,7 @@ for bindnow in "" 1; do
         rm -f "$LOG"
         rc=$(LD_BIND_NOW=$bindnow FABGUARD_MODE=warn FABGUARD_LOG=$LOG run_lm 1 "$TMP/o" "$TMP/e" "$mode")
         expect_eq "$m with audit, warn: application unaffected" "$rc $(cut -d' ' -f2- "$TMP/o")" "0 status 0"
-        expect_contains "$m with audit, warn: flagged on stderr" "$(cat "$TMP/e")" "fabguard: VIOLATION ucx endpoint lane 0 uses tcp"
+        expect_contains "$m with audit, warn: flagged on stderr" "$(cat "$TMP/e")" "]: VIOLATION ucx endpoint lane 0 uses tcp"
         expect_eq "$m with audit: context seen" "$(count "$LOG" 'e["event"]=="context"')" "1"
         expect_eq "$m with audit: summary has nothing unobserved" "$(count "$LOG" 'e["event"]=="summary" and e["unobserved"]==[]')" "1"
         rc=$(LD_BIND_NOW=$bindnow FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail run_lm 1 "$TMP/o" "$TMP/e" "$mode")
@@ -128,7 +128,7 @@ expect_eq "-fno-plt DEEPBIND plugin with audit: runs" "$rc" "0"
 expect_eq "-fno-plt DEEPBIND plugin with audit: only the direct context seen" "$(count "$LOG" 'e["event"]=="context"')" "1"
 expect_contains "-fno-plt DEEPBIND plugin with audit: unobserved event names the object and the cause" \
     "$(grep '"event":"unobserved"' "$LOG")" '"cause":"got_entry","detail":"libucx_plugin_noplt.so calls ucp_'
-expect_contains "-fno-plt DEEPBIND plugin with audit: NOT CHECKED on stderr" "$(cat "$TMP/e")" "fabguard: NOT CHECKED libucx_plugin_noplt.so"
+expect_contains "-fno-plt DEEPBIND plugin with audit: NOT CHECKED on stderr" "$(cat "$TMP/e")" "]: NOT CHECKED libucx_plugin_noplt.so"
 out=$("$CLI" report "$LOG"); rc=$?
 expect_contains "-fno-plt DEEPBIND plugin: report lists the process as not checked though it has clean/violating verdicts too" "$out" "1 process  libucx_plugin_noplt.so calls"
 expect_eq "-fno-plt DEEPBIND plugin: report exit 1" "$rc" "1"
@@ -189,7 +189,7 @@ expect_eq "ctypes without audit: not seen" "$out|$(count "$LOG" 'e["event"]=="en
 expect_contains "ctypes without audit: summary says why" "$(cat "$LOG")" "dlsym(handle) (Python ctypes) bypass the preload"
 rm -f "$LOG"
 out=$(LD_AUDIT=$AUDIT FABGUARD_LOG=$LOG with_shim python3 "$TMP/ct.py" libucp.so.0 2>&1)
-expect_contains "ctypes with audit, warn: flagged" "$out" "fabguard: VIOLATION ucx endpoint"
+expect_contains "ctypes with audit, warn: flagged" "$out" "]: VIOLATION ucx endpoint"
 expect_eq "ctypes with audit: endpoint violation event" "$(count "$LOG" 'e["event"]=="endpoint" and e["verdict"]=="violation"' | awk '{print ($1>=1)}')" "1"
 out=$(LD_AUDIT=$AUDIT FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail with_shim python3 "$TMP/ct.py" libucp.so.0 2>/dev/null)
 expect_eq "ctypes with audit, enforce+fail: ucp_ep_create returns UCS_ERR_UNREACHABLE" "$out" "-6"

@@ -49,7 +49,7 @@ check "closed descriptors: log lines parse" parses "$TMP/cl.jsonl"
 # signals during the abort path; the application's SIGABRT handler still runs
 out=$(FABGUARD_MODE=enforce with_shim "$PROGS/ucx_signals" 2>&1); rc=$?
 expect_eq "signal storm during abort: ends by SIGABRT" "$rc" "134"
-expect_contains "signal storm during abort: message complete" "$out" "fabguard: aborting (fabguard.on_violation=abort)"
+expect_contains "signal storm during abort: message complete" "$out" "]: aborting (fabguard.on_violation=abort)"
 expect_contains "signal storm during abort: the application's handler ran" "$out" "app SIGABRT handler ran"
 
 # a real symbol missing: the wrapper found by dlsym returns an error, reports once

@@ -41,7 +41,7 @@ expect_eq "several communicators: each has its own verdict" "$(ev | grep -c '^co
 expect_eq "several communicators: distinct comm ids" "$(ev | grep '^comm' | awk '{print $5}' | sort -u | wc -l)" "6"
 for lvl in "" WARN INFO; do
     a=$(env ${lvl:+NCCL_DEBUG=$lvl} FG_NCCL_DOUBLE_SCENARIO=socket LD_LIBRARY_PATH=$DOUBLES "$P" 1 2>&1 | sed -E 's/:[0-9]+:[0-9]+ /:P:T /; s/0x[0-9a-f]+/PTR/g')
-    b=$(env ${lvl:+NCCL_DEBUG=$lvl} FG_NCCL_DOUBLE_SCENARIO=socket LD_LIBRARY_PATH=$DOUBLES LD_PRELOAD="$(preload_of "$SHIM")" "$P" 1 2>&1 | grep -v '^fabguard: ' | sed -E 's/:[0-9]+:[0-9]+ /:P:T /; s/0x[0-9a-f]+/PTR/g')
+    b=$(env ${lvl:+NCCL_DEBUG=$lvl} FG_NCCL_DOUBLE_SCENARIO=socket LD_LIBRARY_PATH=$DOUBLES LD_PRELOAD="$(preload_of "$SHIM")" "$P" 1 2>&1 | grep -v '^fabguard[:[]' | sed -E 's/:[0-9]+:[0-9]+ /:P:T /; s/0x[0-9a-f]+/PTR/g')
     expect_eq "double: user output unchanged with NCCL_DEBUG=${lvl:-unset}" "$b" "$a"
 done
 

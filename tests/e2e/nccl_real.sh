@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 if ! have_nccl; then skip "real libnccl" "no libnccl.so.2 under $CUDA_HOME"; exit 0; fi
 LIBDIR=$CUDA_HOME/lib; [ -e "$LIBDIR/libnccl.so.2" ] || LIBDIR=$CUDA_HOME/lib64
 P="$PROGS/nccl_init"
-norm() { sed -E 's/^\[[0-9 :-]+\] //; s/^[^ :]+:[0-9]+:[0-9]+ /HOST:P:T /' | grep -v '^fabguard: '; }
+norm() { sed -E 's/^\[[0-9 :-]+\] //; s/^[^ :]+:[0-9]+:[0-9]+ /HOST:P:T /' | grep -v '^fabguard[:[]'; }
 run_plain() { LD_LIBRARY_PATH=$LIBDIR "$P" "$@" 2>&1; }
 run_shim() { LD_LIBRARY_PATH=$LIBDIR FABGUARD_LOG=$TMP/ev.jsonl with_shim "$P" "$@" 2>&1; }
 

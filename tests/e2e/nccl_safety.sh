@@ -119,7 +119,7 @@ done
 # 8. NCCL_DEBUG from NCCL's configuration files (real libnccl)
 if have_nccl; then
     LIBDIR=$CUDA_HOME/lib; [ -e "$LIBDIR/libnccl.so.2" ] || LIBDIR=$CUDA_HOME/lib64
-    norm() { sed -E 's/^\[[0-9 :-]+\] //; s/^[^ :]+:[0-9]+:[0-9]+ /HOST:P:T /' | grep -v '^fabguard: '; }
+    norm() { sed -E 's/^\[[0-9 :-]+\] //; s/^[^ :]+:[0-9]+:[0-9]+ /HOST:P:T /' | grep -Ev '^fabguard(\[[^]]*\])?: '; }
     printf '# cluster-wide\nNCCL_DEBUG=WARN\n' > "$TMP/nccl.conf"
     a=$(NCCL_CONF_FILE=$TMP/nccl.conf LD_LIBRARY_PATH=$LIBDIR "$PROGS/nccl_init" 1 2>&1 | norm)
     b=$(NCCL_CONF_FILE=$TMP/nccl.conf LD_LIBRARY_PATH=$LIBDIR with_shim "$PROGS/nccl_init" 1 2>&1 | norm)

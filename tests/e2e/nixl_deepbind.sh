@@ -56,7 +56,7 @@ for flavour in public private; do
     expect_eq "$F, no LD_AUDIT: no verdict on what was not seen" "$(count "$flavour.noaudit" 'e["event"]=="endpoint"')" "0"
     expect_eq "$F, no LD_AUDIT: unobserved event at load (no_audit)" \
         "$(count "$flavour.noaudit" 'e["event"]=="unobserved" and e["cause"]=="no_audit"' | awk '{print ($1>=1)}')" "1"
-    expect_contains "$F, no LD_AUDIT: stderr says NOT CHECKED" "$(cat "$TMP/$flavour.noaudit.err")" "fabguard: NOT CHECKED"
+    expect_contains "$F, no LD_AUDIT: stderr says NOT CHECKED" "$(cat "$TMP/$flavour.noaudit.err")" "]: NOT CHECKED"
     out=$("$CLI" report "$TMP/$flavour.noaudit.jsonl"); rc=$?
     expect_eq "$F, no LD_AUDIT: report lists it as not checked, exit 1" \
         "$(printf '%s' "$out" | grep -c 'nixl_example .* process') $rc" "1 1"
@@ -64,7 +64,7 @@ for flavour in public private; do
     # with the audit module: seen, judged, acted on
     nixl "$flavour.warn" 1 UCX_TLS=tcp; rc=$?
     expect_eq "$F, LD_AUDIT, tcp warn: example unaffected" "$rc $(done_ok "$flavour.warn" && echo done)" "0 done"
-    expect_contains "$F, LD_AUDIT, tcp warn: VIOLATION line" "$(cat "$TMP/$flavour.warn.err")" "fabguard: VIOLATION ucx endpoint"
+    expect_contains "$F, LD_AUDIT, tcp warn: VIOLATION line" "$(cat "$TMP/$flavour.warn.err")" "]: VIOLATION ucx endpoint"
     expect_eq "$F, LD_AUDIT, tcp warn: violation event" \
         "$(count "$flavour.warn" 'e["event"]=="endpoint" and e["verdict"]=="violation"' | awk '{print ($1>=1)}')" "1"
     expect_contains "$F, LD_AUDIT: context created by $lib (the copy the plugin bound)" "$(ucx_objects "$flavour.warn")" "\"ucx_object\":\"$lib\""

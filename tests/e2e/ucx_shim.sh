@@ -38,7 +38,7 @@ export UCX_TLS=tcp
 rm -f "$LOG"
 rc=$(FABGUARD_MODE=warn FABGUARD_LOG=$LOG run_ep "$TMP/o" "$TMP/e" -n 4)
 expect_eq "tcp warn: application unaffected" "$rc $(cat "$TMP/o")" "0 ucx_ep: created 4 failed 0 status Success"
-expect_contains "tcp warn: stderr names tcp and the rule" "$(cat "$TMP/e")" "fabguard: VIOLATION ucx endpoint"
+expect_contains "tcp warn: stderr names tcp and the rule" "$(cat "$TMP/e")" "]: VIOLATION ucx endpoint"
 expect_contains "tcp warn: stderr names the rule" "$(cat "$TMP/e")" "(ucx.forbid_transports=tcp)"
 expect_contains "tcp warn: management NIC eth0 flagged" "$(cat "$TMP/e")" "fabguard.management_ifaces"
 nlines=$(grep -c VIOLATION "$TMP/e"); nuniq=$(grep VIOLATION "$TMP/e" | sort -u | wc -l)
