@@ -108,6 +108,15 @@ $(BUILD)/tests/progs/noucx_%: tests/progs/noucx_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_SYS)
 
+# mpi_*.c: MPI programs, built with mpicc (openmpi) when it is installed;
+# without it the MPI tests skip. Not sanitized: mpirun runs them.
+MPICC ?= mpicc
+$(BUILD)/tests/progs/mpi_%: tests/progs/mpi_%.c
+	@mkdir -p $(dir $@)
+	@if command -v $(MPICC) >/dev/null; then \
+	  echo "$(MPICC) -o $@ $<"; $(MPICC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ $<; \
+	else echo "no $(MPICC): $@ not built (MPI tests skip)"; fi
+
 $(BUILD)/tests/progs/%: tests/progs/%.c $(PLIB_BINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wl,-rpath,'$$ORIGIN' -o $@ $< -L$(BUILD)/tests/progs $(UCX_LIBS) $(LDLIBS_SYS)
@@ -174,3 +183,10 @@ install: all
 
 clean:
 	rm -rf build
+
+# The real stack (UCX 1.22 x2, NIXL 1.4) for the end-to-end tests, built once
+# into a cache outside the tree: see tests/stack/build.sh.
+FG_THIRD_PARTY ?= $(CURDIR)/../shared/third_party
+.PHONY: stack
+stack:
+	FG_THIRD_PARTY="$(FG_THIRD_PARTY)" bash tests/stack/build.sh
