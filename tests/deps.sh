@@ -3,6 +3,10 @@
 # apt-get when root, otherwise print the exact command and stop.
 PKGS="gcc make pkg-config libucx-dev ucx-utils check libunwind-dev iproute2 python3 python3-yaml procps strace patchelf"
 [ -n "${FG_FUZZ:-}" ] && PKGS="$PKGS clang libclang-rt-14-dev"
+# OpenMPI for tests/e2e/mpi*.sh; what `make stack` needs to build UCX 1.22
+# and NIXL 1.4 (tests/stack/build.sh).
+PKGS="$PKGS openmpi-bin libopenmpi-dev util-linux"
+PKGS="$PKGS g++ autoconf automake libtool cmake meson ninja-build libasio-dev pybind11-dev liburing-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

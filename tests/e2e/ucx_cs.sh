@@ -2,6 +2,8 @@
 # and between two "hosts" in network namespaces (management NIC eth0 with
 # the default route + data NIC ens1f0); two UCX copies in one process.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/stack_lib.sh"
+ucx_select   # FG_UCX=1.13 (Debian) or 1.22 (make stack)
 source "$(dirname "$0")/netns_lib.sh"
 CS=$PROGS/ucx_cs
 

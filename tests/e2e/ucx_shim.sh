@@ -3,6 +3,8 @@
 # code, threads, thousands of endpoints, a dlopen(RTLD_LOCAL) plugin, Python
 # ctypes, a library constructor, fork and exec.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/stack_lib.sh"
+ucx_select   # FG_UCX=1.13 (Debian) or 1.22 (make stack)
 EP=$PROGS/ucx_ep
 LOG=$TMP/ev.jsonl
 

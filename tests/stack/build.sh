@@ -35,7 +35,8 @@ key=$( { for a in $ARCHIVES; do sha256sum "$SRC/$a" | cut -d' ' -f1; done
          echo "recipe=$FG_STACK_VERSION"; } | sha256sum | cut -c1-16)
 DEST=$CACHE/$key
 
-mkdir -p "$CACHE"
+mkdir -p "$CACHE" 2>/dev/null && [ -w "$CACHE" ] || {
+    say "cannot write the cache $CACHE; set FG_STACK_CACHE=DIR" >&2; exit 1; }
 exec 9>"$CACHE/.lock"
 if ! flock -n 9; then
     say "another build holds $CACHE/.lock; waiting for it"
