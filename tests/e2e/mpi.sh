@@ -29,6 +29,9 @@ expect_eq "tcp, no shim: the job runs" "$base_rc $(sort "$TMP/base.out" | tr '\n
     "0 mpi_xfer: done 2 ranks|mpi_xfer: rank 0 ok|mpi_xfer: rank 1 ok|"
 expect_eq "tcp warn: exit status and output identical to the run without the shim" \
     "$warn_rc $(sort "$TMP/warn.out" | tr '\n' '|')" "$base_rc $(sort "$TMP/base.out" | tr '\n' '|')"
+want_ucp=/usr/lib/; ucx_is 1.22 && want_ucp=$(readlink -f "$(stack_dir)/ucx/lib")/
+expect_eq "both ranks run on the selected UCX ($FG_UCX)" \
+    "$(grep -c "libucp $want_ucp" "$TMP/warn.err")" "2"
 expect_contains "tcp warn: VIOLATION on stderr" "$(cat "$TMP/warn.err")" "fabguard: VIOLATION ucx endpoint"
 for r in 0 1; do
     expect_contains "tcp warn: rank $r's events hold its tcp violation" \

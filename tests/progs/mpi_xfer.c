@@ -9,6 +9,22 @@
 
 #define MSG 65536
 
+/* Which libucp the rank runs on (stderr): the tests check FG_UCX reached it. */
+static void show_ucp(int rank)
+{
+    char line[512];
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (f == NULL) return;
+    while (fgets(line, sizeof line, f) != NULL) {
+        char *p = strchr(line, '/');
+        if (p != NULL && strstr(p, "/libucp.so") != NULL) {
+            fprintf(stderr, "mpi_xfer: rank %d libucp %s", rank, p);
+            break;
+        }
+    }
+    fclose(f);
+}
+
 static int pt2pt(int rank, int recv_only)
 {
     static char buf[MSG];
@@ -58,6 +74,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mpi_xfer: rank %d: transfer failed\n", rank);
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
+    show_ucp(rank);
     printf("mpi_xfer: rank %d ok\n", rank);
     fflush(stdout);
     /* A barrier sends from every rank: not for the receive-only run. */
