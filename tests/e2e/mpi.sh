@@ -63,8 +63,10 @@ mpi_shim "$TMP/fail" UCX_TLS=tcp FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fai
 expect_eq "tcp enforce+fail: job fails, nothing transferred" "$([ "$rc" != 0 ] && echo failed) $(grep -c ' ok$' "$TMP/fail.out")" "failed 0"
 expect_contains "tcp enforce+fail: OpenMPI's own error names the refused ucp_ep_create" \
     "$(cat "$TMP/fail.err")" "failed: Destination is unreachable"
-expect_contains "tcp enforce+fail: MPI_Init reports it through MPI's error handler" \
-    "$(cat "$TMP/fail.err")" "An error occurred in MPI_Init"
+# Which of OpenMPI's two messages gets out before mpirun tears the job down
+# varies from run to run; one of them always does.
+expect_eq "tcp enforce+fail: OpenMPI reports MPI_Init failed" \
+    "$(grep -cE 'MPI_INIT failed|An error occurred in MPI_Init' "$TMP/fail.err" | awk '{print ($1 > 0)}')" "1"
 expect_not_contains "tcp enforce+fail: no crash" "$(cat "$TMP/fail.err")" "Signal: Segmentation"
 mpi_shim "$TMP/shmenf" UCX_TLS=shm FABGUARD_MODE=enforce -- "$MPI_XFER"; rc=$?
 expect_eq "shm enforce+abort: allowed path runs" "$rc $(grep -c ' ok$' "$TMP/shmenf.out")" "0 2"
