@@ -105,8 +105,8 @@ ucx_link_farm() {   # ucx_link_farm UCXPREFIX FARM
     for l in ucp ucs uct ucm; do ln -s "$1/lib/lib$l-nixl.so" "$2/lib/lib$l.so"; done
 }
 
-nixl_build() {   # nixl_build UCXPATH PREFIX BUILDDIR
-    local ucx=$1 prefix=$2 bdir=$3 n=$WORK/nixl-1.4.0
+nixl_setup() {   # nixl_setup UCXPATH PREFIX BUILDDIR MESON_ARGS...
+    local ucx=$1 prefix=$2 bdir=$3 n=$WORK/nixl-1.4.0; shift 3
     # Offline: tomlplusplus >= 3.4 and taskflow from the pinned archives.
     rm -rf "$n/subprojects/tomlplusplus-3.4.0" "$n/subprojects/taskflow-3.10.0"
     cp -a "$WORK/tomlplusplus-3.4.0" "$n/subprojects/" &&
@@ -122,11 +122,35 @@ nixl_build() {   # nixl_build UCXPATH PREFIX BUILDDIR
     meson setup "$bdir" "$n" --prefix="$prefix" --libdir=lib \
         --buildtype=release --wrap-mode=nodownload \
         --force-fallback-for=tomlplusplus \
-        -Denable_plugins=UCX -Dbuild_tests=false -Dbuild_examples=true \
-        -Ducx_path="$ucx" \
-        -Dcpp_link_args="-Wl,-rpath,$DEST/absl/lib" &&
-    CUDA_HOME=/nonexistent CUDA_PATH=/nonexistent \
-    ninja -C "$bdir" -j"$JOBS" install
+        -Denable_plugins=UCX -Ducx_path="$ucx" \
+        -Dcpp_link_args="-Wl,-rpath,$DEST/absl/lib" "$@"
+}
+nixl_build() {   # nixl_build UCXPATH PREFIX BUILDDIR
+    nixl_setup "$1" "$2" "$3" --buildtype=release -Dbuild_tests=false -Dbuild_examples=true &&
+    CUDA_HOME=/nonexistent CUDA_PATH=/nonexistent ninja -C "$3" -j"$JOBS" install
+}
+
+# NIXL's two-process program (test/nixl/nixl_test: "target" and "initiator"
+# exchanging metadata over a socket) is built only with build_tests and a
+# non-release build type, which would also build NIXL's whole gtest suite:
+# build that one target and install it (and the build-tree libraries it
+# needs) beside the examples of both NIXL builds.
+nixl_test_build() {
+    local b=$WORK/nixl-test-build t
+    nixl_setup "$DEST/ucx" "$WORK/nixl-test-prefix" "$b" \
+        --buildtype=debugoptimized -Db_ndebug=true -Dbuild_tests=true -Dbuild_examples=false &&
+    CUDA_HOME=/nonexistent CUDA_PATH=/nonexistent ninja -C "$b" -j"$JOBS" test/nixl/nixl_test || return 1
+    for p in "$DEST/nixl" "$DEST/nixl-priv"; do
+        [ -d "$p" ] || continue
+        mkdir -p "$p/libexec/nixl-test" &&
+        # the build tree's own helper libraries (not NIXL's installed ones)
+        for l in $(ldd "$b/test/nixl/nixl_test" | awk -v b="$b" 'index($3, b) == 1 && $3 !~ /libnixl\.so|plugins/ {print $3}'); do
+            cp "$l" "$p/libexec/nixl-test/"
+        done &&
+        cp "$b/test/nixl/nixl_test" "$p/bin/nixl_test" &&
+        patchelf --set-rpath "$p/lib:$p/libexec/nixl-test:$DEST/absl/lib" "$p/bin/nixl_test" || return 1
+    done
+    test -x "$DEST/nixl/bin/nixl_test"
 }
 
 check_nixl() {   # the examples and the plugin are where the tests look
@@ -143,6 +167,7 @@ step ucx-nixl ucx_build "$DEST/ucx-nixl" "$WORK/ucx-nixl-build" \
 step ucx-nixl-farm ucx_link_farm "$DEST/ucx-nixl" "$WORK/ucx-nixl-farm"
 step nixl-priv nixl_build "$WORK/ucx-nixl-farm" "$DEST/nixl-priv" "$WORK/nixl-priv-build"
 step nixl-priv-check check_nixl "$DEST/nixl-priv"
+step nixl-test nixl_test_build
 
 # The private NIXL's rpath named the link farm; point it at the real prefix.
 for f in "$DEST"/nixl-priv/lib/plugins/*.so "$DEST"/nixl-priv/lib/*.so* "$DEST"/nixl-priv/bin/*; do
