@@ -52,7 +52,7 @@ fi
 mkdir -p "$DEST"
 LOG=$DEST/build.log
 WORK=$DEST/.work
-: >"$LOG"
+echo "=== build.sh v$FG_STACK_VERSION started $(date -u +%FT%TZ)" >>"$LOG"
 say "building UCX 1.22.0 (x2), abseil, NIXL 1.4.0 (x2) into $DEST (log: $LOG)"
 start=$(date +%s)
 
