@@ -1,15 +1,24 @@
-# The UCX end-to-end matrix again on UCX 1.22 (built by `make stack`): each
-# script below runs with FG_UCX=1.22 and its lines are prefixed "ucx1.22: ".
-# Every assertion in them holds on both versions unless the script says
-# which version's truth it checks (ucx_is 1.13 / 1.22). ucx_query.sh is not
-# rerun: it replaces libucp with the double, so the UCX version does not
-# matter there (tests/e2e/ucx122_query.sh checks that path on real 1.22).
+# The UCX end-to-end matrix again on UCX 1.22 (built by `make stack`); every
+# line is prefixed "ucx1.22: SCRIPT: ". Scripts that call ucx_select run with
+# FG_UCX=1.22 and assert each version's truth where the versions differ
+# (ucx_is 1.13 / 1.22); the others (pair, faults: no version-specific
+# assertion) run with the loader pointed at 1.22 (with_ucx122).
+# ucx_query.sh is not rerun: it replaces libucp with the double, so the UCX
+# version does not matter there (ucx122_query.sh checks that path on 1.22).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/stack_lib.sh"
 need_stack "UCX 1.22 matrix"
+expect_eq "programs here load UCX 1.22 under with_ucx122" \
+    "$(with_ucx122 bash -c 'source tests/e2e/stack_lib.sh; ucx_version_of_lib libucp.so.0')" "1.22.0"
+run_prefixed() {  # run_prefixed NAME CMD…
+    local n=$1; shift
+    timeout 800 "$@" 2>&1 | sed -E "s/^(ok|not ok|skip) - /\1 - ucx1.22: $n: /"
+    local rc=${PIPESTATUS[0]}
+    [ "$rc" = 0 ] || fail "ucx1.22: $n" "exited $rc"
+}
 for s in ${FG_UCX122_SCRIPTS:-ucx_shim ucx_cs mpi mpi_netns}; do
-    FG_UCX=1.22 timeout 800 bash "tests/e2e/$s.sh" 2>&1 |
-        sed -E "s/^(ok|not ok|skip) - /\1 - ucx1.22: $s: /"
-    rc=${PIPESTATUS[0]}
-    [ "$rc" = 0 ] || fail "ucx1.22: $s" "exited $rc"
+    FG_UCX=1.22 run_prefixed "$s" bash "tests/e2e/$s.sh"
+done
+for s in ${FG_UCX122_ENV_SCRIPTS:-pair faults}; do
+    run_prefixed "$s" with_ucx122 bash "tests/e2e/$s.sh"
 done
