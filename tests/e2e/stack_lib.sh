@@ -96,7 +96,10 @@ nixl_ucx_prefix() {
 nixl_run_example() {
     local n u d
     n=$(nixl_prefix) && u=$(nixl_ucx_prefix) && d=$(stack_dir) || return 127
-    env LD_LIBRARY_PATH="$n/lib:$u/lib:$d/absl/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    # UCX finds its modules beside its own libucs; a UCX_MODULE_DIR left by
+    # ucx_select would hand the private flavour the public one's modules.
+    env -u UCX_MODULE_DIR \
+        LD_LIBRARY_PATH="$n/lib:$u/lib:$d/absl/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
         NIXL_PLUGIN_DIR="$n/lib/plugins" \
         "$n/bin/${FG_NIXL_PROG:-nixl_example}" "$@"
 }
