@@ -1,7 +1,8 @@
 # NIXL 1.4 in two processes on loopback under the shim: NIXL's own nixl_test
 # ("target" listens for metadata on a socket, "initiator" fetches it, sends
 # its own, and writes into the target's memory over UCX), UCX backend plugin
-# from NIXL's plugin folder, public UCX 1.22, plugin loaded the default way.
+# from NIXL's plugin folder, on the public UCX 1.22 and on NIXL's private
+# flavour (libucp-nixl.so.0), plugin loaded the default way.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/stack_lib.sh"
 need_stack "NIXL two processes"
@@ -44,21 +45,24 @@ PY
 }
 success() { grep -c "UCX Transfer Success" "$TMP/$1.t.out"; }
 
-pair base 0 UCX_TLS=tcp
-nok=$(success base)
-expect_eq "nixl_test pair, tcp, no shim: both sides succeed" "$irc $trc $([ "$nok" -gt 0 ] && echo transferred)" "0 0 transferred"
+for flavour in public private; do
+    export FG_NIXL=$flavour
+    pair base 0 UCX_TLS=tcp
+    nok=$(success base)
+    expect_eq "nixl_test pair ($flavour UCX 1.22), tcp, no shim: both sides succeed" "$irc $trc $([ "$nok" -gt 0 ] && echo transferred)" "0 0 transferred"
 
-pair warn 1 UCX_TLS=tcp
-expect_eq "nixl_test pair, tcp warn: both sides unaffected" "$irc $trc $(success warn)" "0 0 $nok"
-expect_contains "nixl_test pair, tcp warn: initiator flagged" "$(verdicts "$TMP/warn.i.jsonl")" "violation ucx.forbid_transports"
-expect_contains "nixl_test pair, tcp warn: initiator's VIOLATION line" "$(cat "$TMP/warn.i.err")" "fabguard: VIOLATION ucx endpoint"
-# The target only receives: it connects back only to answer metadata.
-expect_contains "nixl_test pair, tcp warn: target (receiving side) flagged" "$(verdicts "$TMP/warn.t.jsonl")" "violation ucx.forbid_transports"
+    pair warn 1 UCX_TLS=tcp
+    expect_eq "nixl_test pair ($flavour UCX 1.22), tcp warn: both sides unaffected" "$irc $trc $(success warn)" "0 0 $nok"
+    expect_contains "nixl_test pair ($flavour UCX 1.22), tcp warn: initiator flagged" "$(verdicts "$TMP/warn.i.jsonl")" "violation ucx.forbid_transports"
+    expect_contains "nixl_test pair ($flavour UCX 1.22), tcp warn: initiator's VIOLATION line" "$(cat "$TMP/warn.i.err")" "fabguard: VIOLATION ucx endpoint"
+    # The target only receives: it connects back only to answer metadata.
+    expect_contains "nixl_test pair ($flavour UCX 1.22), tcp warn: target (receiving side) flagged" "$(verdicts "$TMP/warn.t.jsonl")" "violation ucx.forbid_transports"
 
-pair fail 1 UCX_TLS=tcp FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail
-expect_eq "nixl_test pair, tcp enforce+fail: initiator fails, nothing transferred" \
-    "$([ "$irc" != 0 ] && echo failed) $(success fail)" "failed 0"
-expect_contains "nixl_test pair, tcp enforce+fail: NIXL reports the refused endpoint" \
-    "$(cat "$TMP/fail.i.err")" "UCX endpoint create failed"
-pair abort 1 UCX_TLS=tcp FABGUARD_MODE=enforce
-expect_eq "nixl_test pair, tcp enforce+abort: initiator SIGABRT, nothing transferred" "$irc $(success abort)" "134 0"
+    pair fail 1 UCX_TLS=tcp FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail
+    expect_eq "nixl_test pair ($flavour UCX 1.22), tcp enforce+fail: initiator fails, nothing transferred" \
+        "$([ "$irc" != 0 ] && echo failed) $(success fail)" "failed 0"
+    expect_contains "nixl_test pair ($flavour UCX 1.22), tcp enforce+fail: NIXL reports the refused endpoint" \
+        "$(cat "$TMP/fail.i.err")" "UCX endpoint create failed"
+    pair abort 1 UCX_TLS=tcp FABGUARD_MODE=enforce
+    expect_eq "nixl_test pair ($flavour UCX 1.22), tcp enforce+abort: initiator SIGABRT, nothing transferred" "$irc $(success abort)" "134 0"
+done
