@@ -12,13 +12,13 @@ expect_eq "programs here load UCX 1.22 under with_ucx122" \
     "$(with_ucx122 bash -c 'source tests/e2e/stack_lib.sh; ucx_version_of_lib libucp.so.0')" "1.22.0"
 run_prefixed() {  # run_prefixed NAME CMD…
     local n=$1; shift
-    timeout 800 "$@" 2>&1 | sed -E "s/^(ok|not ok|skip) - /\1 - ucx1.22: $n: /"
+    "$@" 2>&1 | sed -E "s/^(ok|not ok|skip) - /\1 - ucx1.22: $n: /"
     local rc=${PIPESTATUS[0]}
     [ "$rc" = 0 ] || fail "ucx1.22: $n" "exited $rc"
 }
 for s in ${FG_UCX122_SCRIPTS:-ucx_shim ucx_cs mpi mpi_netns}; do
-    FG_UCX=1.22 run_prefixed "$s" bash "tests/e2e/$s.sh"
+    FG_UCX=1.22 run_prefixed "$s" timeout 800 bash "tests/e2e/$s.sh"
 done
 for s in ${FG_UCX122_ENV_SCRIPTS:-pair faults}; do
-    run_prefixed "$s" with_ucx122 bash "tests/e2e/$s.sh"
+    run_prefixed "$s" with_ucx122 timeout 800 bash "tests/e2e/$s.sh"
 done
