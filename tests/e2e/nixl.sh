@@ -38,6 +38,12 @@ done_ok() { grep -q "Transfer verified" "$TMP/$1.out" && grep -q "Test done" "$T
 
 for flavour in public private; do
     export FG_NIXL=$flavour
+    # The private flavour dlopens its transport modules with RTLD_DEEPBIND,
+    # which the ASan runtime refuses (google/sanitizers#611).
+    if [ $flavour = private ] && [ "${FG_SANITIZE:-0}" = 1 ]; then
+        skip "NIXL on private UCX 1.22" "its modules load with RTLD_DEEPBIND, which ASan refuses"
+        continue
+    fi
     lib=$([ $flavour = public ] && echo libucp.so.0 || echo libucp-nixl.so.0)
     F="NIXL on $flavour UCX 1.22 ($lib)"
 

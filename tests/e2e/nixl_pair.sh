@@ -47,6 +47,12 @@ success() { grep -c "UCX Transfer Success" "$TMP/$1.t.out"; }
 
 for flavour in public private; do
     export FG_NIXL=$flavour
+    # The private flavour dlopens its transport modules with RTLD_DEEPBIND,
+    # which the ASan runtime refuses (google/sanitizers#611).
+    if [ $flavour = private ] && [ "${FG_SANITIZE:-0}" = 1 ]; then
+        skip "NIXL on private UCX 1.22" "its modules load with RTLD_DEEPBIND, which ASan refuses"
+        continue
+    fi
     pair base 0 UCX_TLS=tcp
     nok=$(success base)
     expect_eq "nixl_test pair ($flavour UCX 1.22), tcp, no shim: both sides succeed" "$irc $trc $([ "$nok" -gt 0 ] && echo transferred)" "0 0 transferred"
