@@ -6,7 +6,7 @@ source "$(dirname "$0")/stack_lib.sh"
 ucx_select   # FG_UCX=1.13 (Debian) or 1.22 (make stack)
 source "$(dirname "$0")/netns_lib.sh"
 CS=$PROGS/ucx_cs
-CM_LANE=rdmacm/; ucx_is 1.22 && CM_LANE=tcp/   # 1.22 names the CM lane tcp
+CM_LANE=rdmacm/; ucx_is 1.22 && CM_LANE=tcp/   # 1.22 here (no rdmacm module) names it tcp
 
 lanes_of() {  # lanes_of LOG WHEN-substring -> "tl/dev,…" of endpoint events
     python3 - "$1" "$2" <<'PY'
