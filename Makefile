@@ -128,6 +128,15 @@ $(BUILD)/tests/progs/noucx_%: tests/progs/noucx_%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_SYS)
 
+# mpi_*.c: MPI programs, built with mpicc (openmpi) when it is installed;
+# without it the MPI tests skip. Not sanitized: mpirun runs them.
+MPICC ?= mpicc
+$(BUILD)/tests/progs/mpi_%: tests/progs/mpi_%.c
+	@mkdir -p $(dir $@)
+	@if command -v $(MPICC) >/dev/null; then \
+	  echo "$(MPICC) -o $@ $<"; $(MPICC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ $<; \
+	else echo "no $(MPICC): $@ not built (MPI tests skip)"; fi
+
 $(BUILD)/tests/progs/%: tests/progs/%.c $(PLIB_BINS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wl,-rpath,'$$ORIGIN' -o $@ $< -L$(BUILD)/tests/progs $(UCX_LIBS) $(LDLIBS_SYS)
@@ -216,3 +225,10 @@ install: install-audit
 install-audit: $(AUDIT)
 	install -d $(DESTDIR)$(PREFIX)/lib
 	install -m 0755 $(AUDIT) $(DESTDIR)$(PREFIX)/lib/libfabguard-audit.so
+
+# The real stack (UCX 1.22 x2, NIXL 1.4) for the end-to-end tests, built once
+# into a cache outside the tree: see tests/stack/build.sh.
+FG_THIRD_PARTY ?= $(CURDIR)/../shared/third_party
+.PHONY: stack
+stack:
+	FG_THIRD_PARTY="$(FG_THIRD_PARTY)" bash tests/stack/build.sh

@@ -5,6 +5,10 @@ PKGS="gcc make pkg-config libucx-dev ucx-utils libfabric-dev libfabric-bin check
 [ -n "${FG_FUZZ:-}" ] && PKGS="$PKGS clang libclang-rt-14-dev"
 # report --prometheus is checked with promtool and served by node_exporter (tests/e2e/prometheus.sh)
 PKGS="$PKGS prometheus prometheus-node-exporter"
+# OpenMPI for tests/e2e/mpi*.sh; what `make stack` needs to build UCX 1.22
+# and NIXL 1.4 (tests/stack/build.sh).
+PKGS="$PKGS openmpi-bin libopenmpi-dev util-linux"
+PKGS="$PKGS g++ autoconf automake libtool cmake meson ninja-build libasio-dev pybind11-dev liburing-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2,8 +2,11 @@
 # and between two "hosts" in network namespaces (management NIC eth0 with
 # the default route + data NIC ens1f0); two UCX copies in one process.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/stack_lib.sh"
+ucx_select   # FG_UCX=1.13 (Debian) or 1.22 (make stack)
 source "$(dirname "$0")/netns_lib.sh"
 CS=$PROGS/ucx_cs
+CM_LANE=rdmacm/; ucx_is 1.22 && CM_LANE=tcp/   # 1.22 here (no rdmacm module) names it tcp
 
 lanes_of() {  # lanes_of LOG WHEN-substring -> "tl/dev,…" of endpoint events
     python3 - "$1" "$2" <<'PY'
@@ -23,7 +26,7 @@ FABGUARD_LOG=$TMP/cli.jsonl with_shim "$CS" client 127.0.0.1 "$p" >"$TMP/cli.out
 wait $spid; src=$?
 expect_eq "loopback: client and server unaffected" "$crc $src $(tail -1 "$TMP/cli.out") $(tail -1 "$TMP/srv.out")" "0 0 ucx_cs: client ok ucx_cs: server ok"
 cli_create=$(lanes_of "$TMP/cli.jsonl" "at creation")
-expect_eq "client endpoint at creation holds only the connection-manager lane" "$cli_create" "ok rdmacm/"
+expect_eq "client endpoint at creation holds only the connection-manager lane" "$cli_create" "ok $CM_LANE"
 cli_later=$(lanes_of "$TMP/cli.jsonl" "at close"; lanes_of "$TMP/cli.jsonl" "after wireup")
 [ -n "$cli_later" ] && pass "client endpoint judged again after wireup ($cli_later)" || fail "client endpoint judged again after wireup" "no later event"
 srv_create=$(lanes_of "$TMP/srv.jsonl" "at creation")

@@ -3,8 +3,11 @@
 # code, threads, thousands of endpoints, a dlopen(RTLD_LOCAL) plugin, Python
 # ctypes, a library constructor, fork and exec.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/stack_lib.sh"
+ucx_select   # FG_UCX=1.13 (Debian) or 1.22 (make stack)
 EP=$PROGS/ucx_ep
 LOG=$TMP/ev.jsonl
+SHM_LANE=posix/memory; ucx_is 1.22 && SHM_LANE=cma/memory   # 1.22 picks cma
 
 # events FILE [python-filter-expr] -> one compact line per matching event
 events() {
@@ -30,7 +33,7 @@ for mode in log warn enforce; do
     expect_eq "shm $mode: application unaffected" "$rc $(cat "$TMP/o")" "0 ucx_ep: created 4 failed 0 status Success"
     expect_eq "shm $mode: no stderr" "$(cat "$TMP/e")" ""
     expect_eq "shm $mode: 4 clean endpoint events" "$(events "$LOG" 'e["event"]=="endpoint" and e["verdict"]=="ok"' | wc -l)" "4"
-    expect_contains "shm $mode: lanes are shared memory" "$(events "$LOG" 'e["event"]=="endpoint"' | head -1)" "posix/memory"
+    expect_contains "shm $mode: lanes are shared memory" "$(events "$LOG" 'e["event"]=="endpoint"' | head -1)" "$SHM_LANE"
 done
 
 # --- tcp: caught ---------------------------------------------------------------
