@@ -138,3 +138,19 @@ int fg_topo_finding_is_advisory(const fg_policy_t *pol, const fg_finding_t *f)
     }
     return 0;
 }
+
+void fg_topo_split_advisories(const fg_policy_t *pol, fg_findings_t *f,
+                              fg_findings_t *adv)
+{
+    size_t i, k = 0;
+
+    memset(adv, 0, sizeof(*adv));
+    for (i = 0; i < f->n; i++) {
+        if (fg_topo_finding_is_advisory(pol, &f->v[i])) {
+            adv->v[adv->n++] = f->v[i];
+        } else {
+            f->v[k++] = f->v[i];
+        }
+    }
+    f->n = k;
+}

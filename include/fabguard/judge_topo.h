@@ -41,5 +41,8 @@ int fg_nccl_channel_net_index(const char *transport);
 
 /* 1 when this finding's rule is set to `warn` (report, never act). */
 int fg_topo_finding_is_advisory(const fg_policy_t *pol, const fg_finding_t *f);
+/* Move the advisory findings of f into adv (order kept in both). */
+void fg_topo_split_advisories(const fg_policy_t *pol, fg_findings_t *f,
+                              fg_findings_t *adv);
 
 #endif

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <link.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,4 +130,60 @@ int fg_gpu_rail(const fg_topo_t **t_p)
     }
     *t_p = t;
     return g;
+}
+
+static int same_host(const fg_lane_set_t *lanes, const char *locality)
+{
+    static const char *const shm[] = { "posix", "sysv", "cma", "xpmem", "knem", "cuda_ipc" };
+    size_t i, k;
+
+    if (locality != NULL && locality[0] != '\0') {
+        return strcmp(locality, "intra-node") == 0;
+    }
+    for (i = 0; i < lanes->n; i++) {   /* UCX reaches only local peers over these */
+        for (k = 0; k < sizeof(shm) / sizeof(shm[0]); k++) {
+            if (strcmp(lanes->lane[i].transport, shm[k]) == 0) return 1;
+        }
+    }
+    return 0;
+}
+
+void fg_gpu_judge_lanes(const fg_lane_set_t *lanes, const char *locality,
+                        fg_findings_t *out)
+{
+    const fg_policy_t *pol = fg_core_policy();
+    const fg_topo_t   *t   = NULL;
+    int                g;
+
+    if (!fg_gpu_memory_seen()) {
+        return;
+    }
+    if (same_host(lanes, locality)) {
+        fg_judge_same_host_lanes(pol, lanes, out);
+        return;   /* a local peer's NIC loopback is judged as that, not as a rail */
+    }
+    if ((g = fg_gpu_rail(&t)) >= 0) {
+        fg_judge_rail_lanes(pol, t, g, lanes, out);
+    }
+}
+
+void fg_gpu_note_advisories(const fg_findings_t *adv)
+{
+    char   line[900];
+    size_t i;
+    int    n;
+
+    if (fg_core_policy()->mode < FG_MODE_WARN) {
+        return;
+    }
+    for (i = 0; i < adv->n; i++) {
+        if (!fg_report_first_time(adv->v[i].detail)) {
+            continue;
+        }
+        n = snprintf(line, sizeof(line), "fabguard: NOTE %s (%s=warn) \xe2\x80\x94 %s\n",
+                     adv->v[i].detail, adv->v[i].rule, adv->v[i].fix);
+        if (n > 0) {
+            fg_report_stderr_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+        }
+    }
 }

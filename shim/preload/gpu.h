@@ -4,6 +4,7 @@
 #define FG_SHIM_GPU_H
 
 #include "core.h"
+#include "fabguard/judge_topo.h"
 #include "fabguard/topo.h"
 
 /* ucp_mem_map of `addr` succeeded (declared_cuda: the caller said CUDA
@@ -19,5 +20,16 @@ FG_HIDDEN int fg_gpu_rail(const fg_topo_t **t_p);
 
 /* 1 once any CUDA memory was mapped (same-host judgements need it). */
 FG_HIDDEN int fg_gpu_memory_seen(void);
+
+/* Topology findings ([topology]) for an endpoint's lanes, added to out: the
+ * rail of the process's GPU, and — for a peer on this node (locality
+ * "intra-node", or shared-memory lanes present) — whether GPU memory can
+ * use cuda_ipc. Nothing when the process mapped no GPU memory. */
+FG_HIDDEN void fg_gpu_judge_lanes(const fg_lane_set_t *lanes, const char *locality,
+                                  fg_findings_t *out);
+
+/* Report advisory findings (rules set to `warn`): one stderr NOTE line per
+ * distinct finding in warn/enforce mode; never acted on. */
+FG_HIDDEN void fg_gpu_note_advisories(const fg_findings_t *adv);
 
 #endif

@@ -7,6 +7,7 @@
  * one fg_ucx_copy_t resolved from that very object. Creation of a context
  * resolves in the caller's scope; every later call on a handle goes to the
  * copy that created the handle. */
+#include "gpu.h"
 #include "ucx.h"
 
 #include "resolve.h"
@@ -934,13 +935,23 @@ FG_EXPORT ucs_status_t ucp_mem_map(ucp_context_h context,
 {
     fg_ucx_copy_t *c = copy_of(&contexts, context, "ucp_mem_map",
                                __builtin_return_address(0));
+    ucs_status_t   st;
 
     if (c == NULL || c->mem_map == NULL) {
         report_missing("ucp_mem_map");
         return UCS_ERR_UNSUPPORTED;
     }
     /* no recheck here: this thread may not own any worker's endpoints */
-    return c->mem_map(context, params, memh_p);
+    st = c->mem_map(context, params, memh_p);
+    if (st == UCS_OK && params != NULL && fg_guard_depth() == 0 &&
+        (params->field_mask & UCP_MEM_MAP_PARAM_FIELD_ADDRESS) && params->address != NULL &&
+        fg_core_state() == FG_STATE_OBSERVE) {
+        /* which GPU this process moves: the rail judgements need it */
+        fg_gpu_note_mapped(params->address,
+                           (params->field_mask & UCP_MEM_MAP_PARAM_FIELD_MEMORY_TYPE) &&
+                               params->memory_type == UCS_MEMORY_TYPE_CUDA);
+    }
+    return st;
 }
 
 FG_EXPORT ucs_status_t ucp_mem_unmap(ucp_context_h context, ucp_mem_h memh)

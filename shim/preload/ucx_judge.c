@@ -1,6 +1,7 @@
 /* Judging one endpoint (or endpoint configuration) and reporting it with
  * what it is about (design: Events): kind, id, lane source, UCX version,
  * peer, and on a violation the mode and the action taken. */
+#include "gpu.h"
 #include "ucx.h"
 
 #include "fabguard/judge.h"
@@ -130,14 +131,16 @@ fg_outcome_t fg_ucx_judge(const fg_ucx_copy_t *c, const fg_lane_set_t *lanes,
 static fg_outcome_t judge_and_report(const fg_ucx_copy_t *c, const fg_lane_set_t *lanes,
                                      const fg_ucx_ep_desc_t *d, unsigned *nfind)
 {
-    fg_findings_t f;
+    fg_findings_t f, adv;
     fg_event_t    ev;
-    fg_kv_t       kv[10];
+    fg_kv_t       kv[11];
     size_t        n = 0;
 
     memset(&f, 0, sizeof(f));
     fg_judge_ucx_lanes(fg_core_policy(), fg_core_mgmt(), lanes, &f);
-    *nfind  = (unsigned)f.n;
+    fg_gpu_judge_lanes(lanes, d->locality, &f);                 /* [topology] */
+    fg_topo_split_advisories(fg_core_policy(), &f, &adv);
+    *nfind  = (unsigned)(f.n + adv.n);
     kv[n++] = (fg_kv_t){ "when", d->when, 0 };
     kv[n++] = (fg_kv_t){ "kind", d->kind, 0 };
     kv[n++] = (fg_kv_t){ "ep_id", d->id, 0 };
@@ -159,6 +162,18 @@ static fg_outcome_t judge_and_report(const fg_ucx_copy_t *c, const fg_lane_set_t
     ev.nlanes = lanes->n;
     ev.extra  = kv;
     ev.nextra = n;
+    if (f.n == 0 && adv.n > 0 && !d->not_final) {
+        /* the right path, not just "not TCP": reported, never acted on */
+        kv[n++]    = (fg_kv_t){ "advisory", adv.v[0].rule, 0 };
+        ev.nextra  = n;
+        ev.verdict = "info";
+        ev.detail  = adv.v[0].detail;
+        fg_gpu_note_advisories(&adv);
+        if (fg_report_admit(&ev)) {
+            fg_report_event(&ev);
+        }
+        return FG_GO_ON;
+    }
     if (d->not_final && f.n > 0) {
         /* wireup lanes of a client/server endpoint: evidence, not a verdict
          * (1.13 wires up over tcp/lo and then moves to shared memory) */

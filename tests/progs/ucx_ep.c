@@ -5,7 +5,10 @@
  * call succeeded, 1 otherwise.
  * usage: ucx_ep [-n endpoints] [-t threads] [-m (config_modify TLS=tcp)]
  *        [-T (print time spent creating endpoints)]
- *        [-s (all threads share one multi-threaded worker)] */
+ *        [-s (all threads share one multi-threaded worker)]
+ *        [-g (map a buffer as CUDA memory first, with libcuda.so.1 loaded:
+ *             the CUDA driver double where no GPU exists)] */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,13 +112,18 @@ int main(int argc, char **argv)
     static pthread_t tid[4096];
     ucs_status_t  st;
 
-    while ((opt = getopt(argc, argv, "n:t:mTs")) != -1) {
+    int           gpu = 0;
+    static char   gpu_buf[4096];
+    ucp_mem_h     memh = NULL;
+
+    while ((opt = getopt(argc, argv, "n:t:mTsg")) != -1) {
         switch (opt) {
         case 'n': per_thread = atoi(optarg); break;
         case 't': threads = atoi(optarg); break;
         case 'm': modify = 1; break;
         case 'T': timing = 1; break;
         case 's': share = 1; break;
+        case 'g': gpu = 1; break;
         default: return 2;
         }
     }
@@ -137,6 +145,23 @@ int main(int argc, char **argv)
     if (st != UCS_OK) {
         printf("ucx_ep: created 0 failed 1 status %s (context)\n", ucs_status_string(st));
         return 1;
+    }
+    if (gpu) {   /* as a GPU worker registers its KV cache before connecting */
+        ucp_mem_map_params_t mp;
+        if (dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL) == NULL) {
+            fprintf(stderr, "ucx_ep: %s\n", dlerror());
+            return 2;
+        }
+        memset(&mp, 0, sizeof(mp));
+        mp.field_mask  = UCP_MEM_MAP_PARAM_FIELD_ADDRESS | UCP_MEM_MAP_PARAM_FIELD_LENGTH |
+                         UCP_MEM_MAP_PARAM_FIELD_MEMORY_TYPE;
+        mp.address     = gpu_buf;
+        mp.length      = sizeof(gpu_buf);
+        mp.memory_type = UCS_MEMORY_TYPE_CUDA;
+        if (ucp_mem_map(ctx, &mp, &memh) != UCS_OK) {
+            fprintf(stderr, "ucx_ep: ucp_mem_map of CUDA memory failed\n");
+            return 2;
+        }
     }
     if (share) {
         ucp_worker_params_t wp;
@@ -161,6 +186,9 @@ int main(int argc, char **argv)
     if (shared != NULL) {
         ucp_worker_release_address(shared, shared_addr);
         ucp_worker_destroy(shared);
+    }
+    if (memh != NULL) {
+        ucp_mem_unmap(ctx, memh);
     }
     ucp_cleanup(ctx);
     printf("ucx_ep: created %d failed %d status %s\n", created, failed,
