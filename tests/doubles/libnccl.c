@@ -18,8 +18,12 @@
  * NCCL_NET only); channel lines (src/transport/net.cc, p2p.cc, shm.cc);
  * "- Init START/COMPLETE" (init.cc).
  * Scenario: FG_NCCL_DOUBLE_SCENARIO = ib_gdr (default) | ib_nogdr | roce |
- * socket | plugin | lazy_ib | lazy_socket; add "flood" to write 200,000
- * extra INFO lines during init (a capture pipe under pressure). */
+ * socket | plugin | lazy_ib | lazy_socket | ofi_efa | ofi_tcp; add "flood"
+ * to write 200,000 extra INFO lines during init (a capture pipe under
+ * pressure). ofi_* is NCCL with the aws-ofi-nccl net plugin 1.14+, whose
+ * lines NCCL prints with the plugin's "NET/OFI " prefix (aws-ofi-nccl
+ * include/nccl_ofi_log.h; "Selected provider is %s, fabric is %s (found %d
+ * nics)" from src/nccl_ofi_net.c); the plugin's name is "Libfabric". */
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,7 +106,11 @@ static int is(const char *s) { return strstr(scenario(), s) != NULL; }
 
 static void channels(ncclComm_t c)
 {
-    if (is("socket")) {
+    if (is("ofi_")) {
+        const char *gdr = is("ofi_efa") ? "/GDRDMA" : "";
+        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 1[0] -> 0[0] [receive] via NET/Libfabric/0%s", gdr);
+        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 0[0] -> 1[0] [send] via NET/Libfabric/0%s", gdr);
+    } else if (is("socket")) {
         say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 1[1] -> 0[0] [receive] via NET/Socket/0");
         say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 0[0] -> 1[1] [send] via NET/Socket/0");
     } else {
@@ -145,6 +153,20 @@ static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
         say(L_INFO, S_INIT | S_NET, "NET/IB : No device found.");
         say(L_INFO, S_INIT | S_NET, "NET/Socket : Using [0]eth0:10.0.0.7<0>");
         say(L_INFO, S_INIT, "Using network Socket");
+    } else if (is("ofi_")) {   /* aws-ofi-nccl: EFA, or its tcp provider off AWS */
+        say(L_INFO, S_INIT | S_NET, "NET/Plugin: Loaded net plugin Libfabric (v8)");
+        say(L_INFO, S_INIT | S_NET, "NET/OFI Initializing aws-ofi-nccl 1.14.0");
+        say(L_INFO, S_INIT | S_NET, "NET/OFI Using Libfabric version 1.22");
+        if (is("ofi_efa")) {
+            say(L_INFO, S_INIT, "NET/OFI Configuring AWS-specific options");
+            say(L_INFO, S_INIT, "NET/OFI Setting provider_filter to efa");
+            say(L_INFO, S_INIT | S_NET, "NET/OFI Using transport protocol RDMA (platform set)");
+            say(L_INFO, S_INIT | S_NET, "NET/OFI Selected provider is efa, fabric is efa (found 4 nics)");
+        } else {
+            say(L_INFO, S_INIT | S_NET, "NET/OFI Using transport protocol SENDRECV");
+            say(L_INFO, S_INIT | S_NET, "NET/OFI Selected provider is tcp, fabric is 10.0.0.0/24 (found 1 nics)");
+        }
+        say(L_INFO, S_INIT, "Using network Libfabric");
     } else if (is("plugin")) {
         run_net_plugin();
         say(L_INFO, S_INIT | S_NET, "NET/Plugin: Loaded net plugin AWS Libfabric (v9)");
