@@ -1,5 +1,6 @@
 /* NCCL rules (design: policy [nccl] + fabguard.management_ifaces). */
 #include "fabguard/judge.h"
+#include "fabguard/libfabric.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -126,6 +127,36 @@ static void judge_process(const fg_policy_t *pol, const fg_ifset_t *mgmt,
     }
 }
 
+/* aws-ofi-nccl: the provider the plugin chose (its "NET/OFI Selected
+ * provider" line) under the [libfabric] rules, as if a libfabric
+ * application had opened it. The plugin logs no domain, so of those rules
+ * only libfabric.forbid_providers can apply here; the domain rules
+ * (allow_domains, management NIC, hmem) are the shim's libfabric wrappers'
+ * when the plugin runs under the shim. */
+static void judge_ofi(const fg_policy_t *pol, const fg_ifset_t *mgmt,
+                      const fg_nccl_proc_t *p, fg_findings_t *out)
+{
+    fg_fi_obs_t obs;
+    size_t      i, n0 = out->n;
+    char        detail[sizeof(out->v[0].detail) + 64], nics[32] = "";
+
+    if (p->ofi_provider[0] == '\0') {
+        return;
+    }
+    memset(&obs, 0, sizeof(obs));
+    obs.hmem = -1;
+    fg_strlcpy(obs.provider, p->ofi_provider, sizeof(obs.provider));
+    fg_strlcpy(obs.fabric, p->ofi_fabric, sizeof(obs.fabric));
+    fg_judge_libfabric(pol, mgmt, &obs, FG_FI_RULES_ALL, out);
+    if (p->ofi_nics >= 0) {
+        snprintf(nics, sizeof(nics), ", %ld NIC%s", p->ofi_nics, p->ofi_nics == 1 ? "" : "s");
+    }
+    for (i = n0; i < out->n; i++) {   /* say whose provider it was */
+        snprintf(detail, sizeof(detail), "aws-ofi-nccl %s%s", out->v[i].detail, nics);
+        fg_strlcpy(out->v[i].detail, detail, sizeof(out->v[i].detail));
+    }
+}
+
 void fg_judge_nccl(const fg_policy_t *pol, const fg_ifset_t *mgmt,
                    const fg_nccl_log_t *log, long proc, long comm,
                    fg_findings_t *out)
@@ -142,6 +173,7 @@ void fg_judge_nccl(const fg_policy_t *pol, const fg_ifset_t *mgmt,
     }
     p = &log->procs[proc];
     judge_process(pol, mgmt, p, (c != NULL && c->net[0]) ? c->net : p->net, out);
+    judge_ofi(pol, mgmt, p, out);
     for (i = 0; c != NULL && i < c->nch; i++) {
         fg_judge_nccl_channel(pol, &c->channels[i], out);
     }

@@ -2,6 +2,7 @@
  * include/fabguard/nccl_log.h. Linear in the input: processes are found by
  * a hash of host:pid, communicators through a per-process chain. */
 #include "fabguard/nccl_log.h"
+#include "fabguard/libfabric.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -502,6 +503,23 @@ static int parse_gdr(const char *msg, fg_nccl_proc_t *p)
     return 0;
 }
 
+/* aws-ofi-nccl's provider line (the plugin logs through NCCL with a
+ * "NET/OFI " prefix); returns 1 when msg was one. The newest line wins: one
+ * plugin init per process. */
+static int parse_ofi_selected(const char *msg, fg_nccl_proc_t *p)
+{
+    fg_fi_obs_t obs;
+    long        nics;
+
+    if (!starts(msg, "NET/OFI Selected ") || !fg_fi_ofi_nccl_selected(msg, &obs, &nics)) {
+        return 0;
+    }
+    fg_strlcpy(p->ofi_provider, obs.provider, sizeof(p->ofi_provider));
+    fg_strlcpy(p->ofi_fabric, obs.fabric, sizeof(p->ofi_fabric));
+    p->ofi_nics = nics;
+    return 1;
+}
+
 static fg_nccl_change_t apply(fg_nccl_log_t *log, long proc, const line_head_t *h,
                               long *comm_out)
 {
@@ -545,6 +563,9 @@ static fg_nccl_change_t apply(fg_nccl_log_t *log, long proc, const line_head_t *
     }
     if (starts(msg, "Bootstrap : Using") || starts(msg, "Bootstrap: Using")) {
         parse_bootstrap(msg, p);
+        return FG_NCCL_FACT;
+    }
+    if (parse_ofi_selected(msg, p)) {
         return FG_NCCL_FACT;
     }
     if (parse_gdr(msg, p)) {

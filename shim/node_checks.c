@@ -1,5 +1,6 @@
 /* `fabguard node`: the capability checklist on a probed node. */
 #include "fabguard/node.h"
+#include "fabguard/libfabric_env.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -78,6 +79,44 @@ static void check_rdma(const fg_node_t *n, fg_checks_t *out)
                       on_mgmt->name, on_mgmt->netdev);
     } else {
         fg_checks_add(out, "rdma_devices", FG_CHECK_OK, "", "%d HCA(s): %s", n->ndev, list);
+    }
+}
+
+/* EFA devices (bound to the `efa` driver) are RDMA devices of their own
+ * kind: no IB or RoCE link layer (sysfs says "Unknown"), no netdev, used
+ * through libfabric's efa provider (aws-ofi-nccl, NIXL's LIBFABRIC backend)
+ * or UCX's srd transport. Noted in rdma_devices' detail (and hint, when
+ * /dev/infiniband is missing) rather than as a check of its own. */
+/* An EFA device: bound to the efa driver; where the driver link could not
+ * be read, by the efa driver's device names (fg_node_dev_is_efa). */
+static int is_efa(const fg_rdma_dev_t *d)
+{
+    return d->driver[0] ? strcmp(d->driver, "efa") == 0 : fg_node_dev_is_efa(d);
+}
+
+static void note_efa(const fg_node_t *n, fg_checks_t *out)
+{
+    fg_check_t *c = fg_checks_find(out, "rdma_devices");
+    char        list[200], ll[16] = "";
+    fg_sbuf_t   sb;
+    int         i, nefa = 0;
+
+    if (c == NULL) return;
+    fg_sb_init(&sb, list, sizeof(list));
+    for (i = 0; i < n->ndev; i++) {
+        if (!is_efa(&n->dev[i])) continue;
+        fg_sb_printf(&sb, "%s%s", nefa ? " " : "", n->dev[i].name);
+        if (ll[0] == '\0' && n->dev[i].nport > 0) fg_strlcpy(ll, n->dev[i].port[0].link_layer, sizeof(ll));
+        nefa++;
+    }
+    if (nefa == 0) return;
+    fg_sb_init(&sb, c->detail + strlen(c->detail), sizeof(c->detail) - strlen(c->detail));
+    fg_sb_printf(&sb, "; %s EFA (driver efa, link layer %s: AWS SRD, used through libfabric's efa provider, "
+                      "not NCCL's NET/IB)%s%s", nefa == n->ndev ? (nefa == 1 ? "it is" : "all are") : "these are",
+                 ll[0] ? ll : "?", nefa == n->ndev ? "" : ": ", nefa == n->ndev ? "" : list);
+    if (c->status == FG_CHECK_FAIL && !n->dev_infiniband) {
+        fg_strlcpy(c->hint, "mount /dev/infiniband into the container: request vpc.amazonaws.com/efa from the "
+                   "EFA device plugin (without it libfabric falls back to tcp)", sizeof(c->hint));
     }
 }
 
@@ -280,6 +319,7 @@ static void check_affinity(const fg_node_t *n, fg_getenv_fn get, fg_checks_t *ou
 void fg_node_checks(const fg_node_t *n, fg_getenv_fn get, fg_checks_t *out)
 {
     check_rdma(n, out);
+    note_efa(n, out);
     check_ports(n, out);
     check_gids(n, get, out);
     check_peermem(n, out);

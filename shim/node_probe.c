@@ -61,6 +61,24 @@ static void device_path(const char *link, char *out, size_t cap)
     fg_strlcpy(out, s ? s : real, cap);
 }
 
+/* The name of the driver a device is bound to: the last component of its
+ * driver link (readlink, not realpath: a fixture's link may point at a
+ * folder that is not there). "" when unbound or unknown. */
+static void driver_of(const char *link, char *out, size_t cap)
+{
+    char    target[PATH_MAX];
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    char   *slash;
+
+    out[0] = '\0';
+    if (n <= 0) {
+        return;
+    }
+    target[n] = '\0';
+    slash     = strrchr(target, '/');
+    fg_strlcpy(out, slash ? slash + 1 : target, cap);
+}
+
 static void probe_port(const char *root, fg_rdma_dev_t *d, int num)
 {
     fg_port_t *p = &d->port[d->nport];
@@ -138,6 +156,8 @@ static void probe_rdma(const char *root, fg_node_t *node)
         fg_strlcpy(d->name, names[i], sizeof(d->name));
         path_of(f, sizeof(f), root, "/sys/class/infiniband/%s/device", d->name);
         device_path(f, d->pci_path, sizeof(d->pci_path));
+        path_of(f, sizeof(f), root, "/sys/class/infiniband/%s/device/driver", d->name);
+        driver_of(f, d->driver, sizeof(d->driver));
         {
             char numa[16];
             path_of(f, sizeof(f), root, "/sys/class/infiniband/%s/device/numa_node", d->name);

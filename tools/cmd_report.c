@@ -148,6 +148,50 @@ static long total_unchecked(const report_t *r)
     return n;
 }
 
+/* The tally of a libfabric provider (added on first sight; beyond
+ * MAX_FI_TALLY distinct names, "other"). NULL when out of memory. */
+static fi_tally_t *fi_tally(report_t *r, const char *provider)
+{
+    int i;
+
+    if (r->nfi >= MAX_FI_TALLY) provider = "other";
+    for (i = 0; i < r->nfi && strcmp(r->fi[i].provider, provider) != 0; i++) {}
+    if (i < r->nfi) return &r->fi[i];
+    if (r->nfi == r->ficap) {
+        int         ncap = r->ficap ? r->ficap * 2 : 8;
+        fi_tally_t *n    = realloc(r->fi, (size_t)ncap * sizeof(*n));
+        if (n == NULL) return NULL;
+        r->fi    = n;
+        r->ficap = ncap;
+    }
+    memset(&r->fi[i], 0, sizeof(r->fi[i]));
+    fg_strlcpy(r->fi[i].provider, provider, sizeof(r->fi[i].provider));
+    r->nfi++;
+    return &r->fi[i];
+}
+
+/* lib=libfabric: fabric events (fi_fabric, not fi_getinfo's refusals in
+ * enforce+fail) and domain events count per provider; a domain event adds
+ * its provider@domain to the group. */
+static void add_libfabric(report_t *r, group_t *g, const fg_event_rec_t *e)
+{
+    const char *prov = e->fi_provider[0] ? e->fi_provider : "?";
+    fi_tally_t *t;
+    char        kind[200];
+    int         k, dom = !strcmp(e->event, "domain");
+
+    if (!dom && !(strcmp(e->event, "fabric") == 0 && strncmp(e->fi_api, "fi_fabric", 9) == 0)) return;
+    if ((t = fi_tally(r, prov)) != NULL) {
+        if (dom) t->domain[verdict_of(e->verdict)]++;
+        else t->fabric[verdict_of(e->verdict)]++;
+    }
+    if (!dom) return;
+    snprintf(kind, sizeof(kind), "%s@%s", prov, e->fi_domain[0] ? e->fi_domain : "?");
+    for (k = 0; k < g->nfi_dom && strcmp(g->fi_dom[k], kind) != 0; k++) {}
+    if (k == g->nfi_dom && k < MAX_FI_KINDS) fg_strlcpy(g->fi_dom[g->nfi_dom++], kind, sizeof(g->fi_dom[0]));
+    if (k < MAX_FI_KINDS) g->fi_dom_n[k]++;
+}
+
 static void add_event(report_t *r, const fg_event_rec_t *e)
 {
     char     pod[96], lane[100];
@@ -188,6 +232,7 @@ static void add_event(report_t *r, const fg_event_rec_t *e)
             if (k < MAX_LANE_KINDS) g->lane_n[k]++;
         }
     }
+    if (strcmp(e->lib, "libfabric") == 0) add_libfabric(r, g, e);
     if (strcmp(e->lib, "nccl") == 0 && e->detail[0] && strstr(e->detail, "using network ") != NULL) {
         sscanf(strstr(e->detail, "using network ") + 14, "%63s", g->nccl_net);
     }
@@ -435,13 +480,15 @@ static void print_human(const report_t *r, FILE *out)
            "(%ld without JSON, %ld malformed, %ld not events, %ld too long)\n\n",
            r->events, r->ng, r->skipped[1] + r->skipped[2] + r->skipped[3] + r->skipped[4],
            r->skipped[1], r->skipped[2], r->skipped[3], r->skipped[4]);
-    fprintf(out, "%-16s %-14s %-12s %7s %5s %5s  %s\n", "HOST", "POD", "PROGRAM", "EVENTS", "VIOL", "PROCS", "UCX LANES (endpoint events)  NCCL");
+    fprintf(out, "%-16s %-14s %-12s %7s %5s %5s  %s\n", "HOST", "POD", "PROGRAM", "EVENTS", "VIOL", "PROCS", "UCX LANES (endpoint events)  NCCL  LIBFABRIC (provider@domain)");
     for (i = 0; i < r->ng; i++) {
         const group_t *g = &r->g[i];
         fprintf(out, "%-16s %-14s %-12s %7ld %5ld %5ld ", g->host, g->pod[0] ? g->pod : "-", g->prog,
                g->events, g->violations, g->processes);
         for (k = 0; k < g->nlane; k++) fprintf(out, " %s x%ld", g->lane[k], g->lane_n[k]);
-        fprintf(out, "%s%s\n", g->nccl_net[0] ? "  net " : "", g->nccl_net);
+        fprintf(out, "%s%s", g->nccl_net[0] ? "  net " : "", g->nccl_net);
+        for (k = 0; k < g->nfi_dom; k++) fprintf(out, "%s %s x%ld", k ? "" : "  libfabric", g->fi_dom[k], g->fi_dom_n[k]);
+        fprintf(out, "\n");
     }
     fprintf(out, "\nviolations by rule:\n");
     for (k = 0; k < r->nrules; k++) {
@@ -482,6 +529,27 @@ static void print_human(const report_t *r, FILE *out)
     free(without);
 }
 
+/* "libfabric_domains": [{"provider","domain","count"}] of a group's domain events. */
+static void put_fi_domains(fg_sbuf_t *sb, int *first, const group_t *g)
+{
+    int k;
+
+    fg_json_key(sb, first, "libfabric_domains");
+    fg_sb_putc(sb, '[');
+    for (k = 0; k < g->nfi_dom; k++) {
+        const char *at = strchr(g->fi_dom[k], '@');   /* provider names hold no @ */
+        char        prov[200];
+        int         f2 = 1;
+        snprintf(prov, sizeof(prov), "%.*s", (int)(at - g->fi_dom[k]), g->fi_dom[k]);
+        fg_sb_puts(sb, k ? ",{" : "{");
+        fg_json_kv_str(sb, &f2, "provider", prov);
+        fg_json_kv_str(sb, &f2, "domain", at + 1);
+        fg_json_kv_long(sb, &f2, "count", g->fi_dom_n[k]);
+        fg_sb_putc(sb, '}');
+    }
+    fg_sb_putc(sb, ']');
+}
+
 /* Builds the whole object in BUF; sb.truncated tells the caller to grow it. */
 static void build_json(const report_t *r, fg_sbuf_t *sbp, char *with, char *without, size_t lcap)
 {
@@ -511,6 +579,7 @@ static void build_json(const report_t *r, fg_sbuf_t *sbp, char *with, char *with
         }
         fg_sb_putc(&sb, '}');
         fg_json_kv_str(&sb, &first, "nccl_net", g->nccl_net[0] ? g->nccl_net : NULL);
+        put_fi_domains(&sb, &first, g);
         fg_json_kv_long(&sb, &first, "not_checked", g->unchecked);
         fg_json_kv_str(&sb, &first, "not_checked_why", g->unchecked ? g->unchecked_why : NULL);
         fg_sb_putc(&sb, '}');
@@ -630,6 +699,7 @@ static void report_free(report_t *r)
     free(r->rules);
     free(r->seen.dev);
     free(r->seen.ino);
+    free(r->fi);
 }
 
 static void usage(FILE *f)

@@ -208,6 +208,18 @@ static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u, const
     fg_sb_putc(sb, ']');
 }
 
+/* aws-ofi-nccl's choice: "ofi_provider", "ofi_fabric", "ofi_nics" (null
+ * when the plugin logged no "Selected provider" line, or the line had none). */
+static void put_ofi(fg_sbuf_t *sb, int *first, const fg_nccl_proc_t *p)
+{
+    int seen = p->ofi_provider[0] != '\0';
+
+    fg_json_kv_str(sb, first, "ofi_provider", seen ? p->ofi_provider : NULL);
+    fg_json_kv_str(sb, first, "ofi_fabric", seen && p->ofi_fabric[0] ? p->ofi_fabric : NULL);
+    fg_json_key(sb, first, "ofi_nics");
+    if (seen && p->ofi_nics >= 0) fg_sb_putl(sb, p->ofi_nics); else fg_sb_puts(sb, "null");
+}
+
 static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const proc_info_t *pinfo,
                         const unit_t *units, const fvec_t *fv)
 {
@@ -237,6 +249,7 @@ static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const pr
     fg_sb_putc(sb, ']');
     fg_json_kv_long(sb, &first, "warnings", p->warnings);
     fg_json_kv_str(sb, &first, "last_warning", p->warnings ? p->last_warning : NULL);
+    put_ofi(sb, &first, p);
     fg_json_key(sb, &first, "communicators");
     fg_sb_putc(sb, '[');
     for (c = p->last_comm; c >= 0; c = log->comms[c].prev_in_proc) {   /* newest first */
@@ -288,6 +301,12 @@ static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log,
             p->bootstrap_iface[0] ? p->bootstrap_iface : "(not logged)",
             p->bootstrap_addr[0] ? " " : "", p->bootstrap_addr,
             pinfo->gdr < 0 ? "unknown" : pinfo->gdr ? "enabled" : "DISABLED");
+    if (p->ofi_provider[0] != '\0') {
+        fprintf(out, "  libfabric  provider %s%s%s", p->ofi_provider, p->ofi_fabric[0] ? ", fabric " : "",
+                p->ofi_fabric);
+        if (p->ofi_nics >= 0) fprintf(out, ", %ld NIC%s", p->ofi_nics, p->ofi_nics == 1 ? "" : "s");
+        fprintf(out, " (aws-ofi-nccl)\n");
+    }
     if (pinfo->ncls > 0) {
         fprintf(out, "  transports");
         for (i = 0; i < pinfo->ncls; i++) fprintf(out, "%s %s", i ? "," : "", pinfo->cls[i]);

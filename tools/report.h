@@ -8,6 +8,8 @@
 
 #define MAX_LANE_KINDS 24
 #define MAX_RULE_HOSTS 8
+#define MAX_FI_KINDS   8     /* libfabric provider@domain kinds per group */
+#define MAX_FI_TALLY   256   /* distinct providers tallied; the rest are "other" */
 
 /* Violations of one rule inside one host/pod/program group. */
 typedef struct {
@@ -29,7 +31,18 @@ typedef struct {
     long unchecked, unchecked_pid[32];
     int  nunchecked_pid;
     char unchecked_why[256];
+    /* lib=libfabric domain events: "provider@domain" kinds and their counts */
+    char fi_dom[MAX_FI_KINDS][200];
+    long fi_dom_n[MAX_FI_KINDS];
+    int  nfi_dom;
 } group_t;
+
+/* libfabric fabrics and domains opened, by provider and verdict (fabric
+ * events judge the provider, domain events the domain). */
+typedef struct {
+    char provider[64];
+    long fabric[3], domain[3];   /* by V_OK, V_VIOLATION, V_INFO */
+} fi_tally_t;
 
 typedef struct {
     char rule[64], example[256];
@@ -60,6 +73,8 @@ typedef struct {
     long     dup_paths;   /* links to a file or folder already read, or dangling */
     idset_t  seen;
     int      errors;
+    fi_tally_t *fi;       /* libfabric opens by provider */
+    int         nfi, ficap;
 } report_t;
 
 /* Writes the Prometheus text exposition format; at most max_values distinct

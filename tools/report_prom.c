@@ -132,6 +132,44 @@ static void by_verdict(FILE *o, const char *name, const char *help, const long *
     for (k = 0; k < V_COUNT; k++) fprintf(o, "%s{verdict=\"%s\"} %ld\n", name, names[k], v[k]);
 }
 
+/* libfabric fabrics (fi_fabric: the provider judged) and domains (fi_domain:
+ * the domain judged) by provider and verdict, in two families. E has room
+ * for nfi * V_COUNT entries. Returns the provider values folded. */
+static long libfabric_opens(FILE *o, const report_t *r, entry_t *e, int max)
+{
+    static const char *const names[V_COUNT] = { "ok", "violation", "info" };
+    static const char *const flabels[2]     = { "provider", "verdict" };
+    long                     folded = 0, f;
+    size_t                   n;
+    int                      i, k, dom;
+
+    for (dom = 0; dom < 2; dom++) {
+        n = 0;
+        for (i = 0; i < r->nfi; i++) {
+            for (k = 0; k < V_COUNT; k++) {
+                long c = dom ? r->fi[i].domain[k] : r->fi[i].fabric[k];
+                if (c == 0) continue;
+                e[n].lab[0] = r->fi[i].provider;
+                e[n].lab[1] = names[k];
+                e[n].lab[2] = e[n].lab[3] = "";
+                e[n].n      = c;
+                n++;
+            }
+        }
+        if ((f = fold(e, n, 0, max)) > folded) folded = f;
+        if (dom) {
+            head(o, "fabguard_libfabric_domains_total", "counter",
+                 "libfabric domains opened (fi_domain), by provider and verdict of the domain rules.");
+            samples(o, "fabguard_libfabric_domains_total", e, n, flabels, 2);
+        } else {
+            head(o, "fabguard_libfabric_fabrics_total", "counter",
+                 "libfabric fabrics opened (fi_fabric), by provider and verdict of the provider rule.");
+            samples(o, "fabguard_libfabric_fabrics_total", e, n, flabels, 2);
+        }
+    }
+    return folded;
+}
+
 int report_prometheus(const report_t *r, FILE *o, int max)
 {
     static const char *const vlabels[NLAB] = { "rule", "host", "pod", "program" };
@@ -139,11 +177,12 @@ int report_prometheus(const report_t *r, FILE *o, int max)
     static const char *const reasons[5] = { "", "no_json", "malformed", "not_event", "too_long" };
     entry_t *e;
     size_t   i, n = 0, cap = 16;
-    long     folded[NLAB + 1] = { 0 };
+    long     folded[NLAB + 2] = { 0 };
     int      k, d;
     char   (*tl)[100] = NULL;
 
     for (i = 0; i < r->ng; i++) cap += (size_t)r->g[i].nrv + (size_t)r->g[i].nlane;
+    cap += (size_t)r->nfi * V_COUNT;
     if ((e = calloc(cap, sizeof(*e))) == NULL || (tl = calloc(cap, sizeof(*tl))) == NULL) {
         free(e);
         return -1;
@@ -194,13 +233,15 @@ int report_prometheus(const report_t *r, FILE *o, int max)
     head(o, "fabguard_ucx_lanes_total", "counter", "Data lanes of judged UCX endpoints, by transport.");
     samples(o, "fabguard_ucx_lanes_total", e, n, tlabels, 1);
 
+    folded[NLAB + 1] = libfabric_opens(o, r, e, max);
+
     head(o, "fabguard_report_lines_skipped_total", "counter", "Log lines that were not fabguard events, by reason.");
     for (k = 1; k < 5; k++) fprintf(o, "fabguard_report_lines_skipped_total{reason=\"%s\"} %ld\n", reasons[k], r->skipped[k]);
     head(o, "fabguard_report_label_values_folded", "gauge",
          "Distinct label values summed into \"other\" to bound the number of series.");
-    for (d = 0; d <= NLAB; d++) {
+    for (d = 0; d <= NLAB + 1; d++) {
         fprintf(o, "fabguard_report_label_values_folded{label=\"%s\"} %ld\n",
-                d < NLAB ? vlabels[d] : "transport", folded[d] > 0 ? folded[d] : 0);
+                d < NLAB ? vlabels[d] : d == NLAB ? "transport" : "provider", folded[d] > 0 ? folded[d] : 0);
     }
     head(o, "fabguard_report_duplicate_paths", "gauge", "Links to log files or folders already read, or to nothing (skipped).");
     fprintf(o, "fabguard_report_duplicate_paths %ld\n", r->dup_paths);

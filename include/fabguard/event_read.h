@@ -20,6 +20,8 @@ typedef struct {
     int  nlanes;
     long counts_endpoints, counts_comms, counts_violations;   /* summary; -1 absent */
     int  unobserved;   /* summary with a non-empty "unobserved" list */
+    /* lib=libfabric events: provider, domain, fi_api ("" when absent) */
+    char fi_provider[64], fi_domain[128], fi_api[48];
 } fg_event_rec_t;
 
 typedef enum {

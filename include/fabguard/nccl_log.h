@@ -34,6 +34,9 @@
  *   GDR           "GPU Direct RDMA (nvidia-peermem) enabled for HCA …",
  *                 "(DMABUF) enabled", "… Disabled for GPU 2[2] / HCA 0 (…)",
  *                 aws-ofi-nccl "NET/OFI … disabling GDR"
+ *   aws-ofi-nccl  "NET/OFI Selected Provider is efa" (≤ 1.5), "… is efa (found 4
+ *                 nics)" (1.6 … 1.13), "NET/OFI Selected provider is efa, fabric
+ *                 is efa-direct (found 32 nics)" (1.14+): src/nccl_ofi_net.c(pp)
  *   prefixes      none (message only: "NCCL INFO Channel …", "[0] NCCL INFO …"),
  *                 "[1,3]<stdout>:", "[155] ", "[pod/x/y] ", "0: ", Ray
  *                 "(RayWorker pid=1)", CloudWatch "| 2025-…-07:00host:pid:tid …
@@ -76,6 +79,14 @@ typedef struct {
     int    dev_source;
     long   last_comm;
     long   hnext;
+    /* additive (aws-ofi-nccl): the plugin's "NET/OFI Selected provider is
+     * efa, fabric is efa (found 4 nics)" line (formats in
+     * include/fabguard/libfabric.h). ofi_provider "" = no such line; then
+     * ofi_fabric and ofi_nics mean nothing. ofi_fabric "" and ofi_nics -1
+     * when the line named none (releases before 1.14 / 1.6). */
+    char   ofi_provider[64];
+    char   ofi_fabric[128];
+    long   ofi_nics;
 } fg_nccl_proc_t;
 
 typedef struct {

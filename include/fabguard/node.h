@@ -6,6 +6,8 @@
  *     ports/<n>/gid_attrs/types/<i>, ports/<n>/gid_attrs/ndevs/<i>
  *     device -> ../../../<pci device>   (the PCI function of the HCA)
  *     device/infiniband_verbs/uverbs<k>  drivers/infiniband/core/uverbs_main.c
+ *     device/driver -> …/bus/pci/drivers/<name>  drivers/base/bus.c (the bound
+ *                                        driver: "mlx5_core", "efa" for AWS EFA)
  *   /dev/infiniband/uverbs<k>             the verbs char device (rdma-core opens it)
  *   /sys/class/net/<if>                    net/core/net-sysfs.c (device link, operstate)
  *   /proc/net/route, /proc/net/ipv6_route  default routes (management NIC)
@@ -42,6 +44,7 @@ typedef struct {
     int       numa;            /* device/numa_node, -1 unknown */
     fg_port_t port[FG_NODE_MAX_PORTS];
     int       nport;
+    char      driver[32];      /* device/driver link's last component, "" unknown */
 } fg_rdma_dev_t;
 
 typedef struct {

@@ -53,6 +53,8 @@ def score_nccl(name, truth, got):
         mark("nccl.bootstrap_iface", who, tp["bootstrap_iface"], gp.get("bootstrap_iface"))
         mark("nccl.gdr", who, tp["gdr"], gp.get("gdr"))
         mark("nccl.transports", who, sorted(tp["transports"]), sorted(gp.get("transports", [])))
+        if "ofi_provider" in tp:   # optional: set in the truths of logs with aws-ofi-nccl
+            mark("nccl.ofi_provider", who, tp["ofi_provider"], gp.get("ofi_provider"))
 
 
 def cfg_key(c):

@@ -19,9 +19,13 @@
  * "- Init START/COMPLETE" (init.cc).
  * Scenario: FG_NCCL_DOUBLE_SCENARIO = ib_gdr (default) | ib_nogdr | roce |
  * socket | plugin | lazy_ib | lazy_socket | lazy_mixed (sockets for comms of 4+
- * ranks, IB below); "_then_ib" makes every communicator after the first
- * lazy_ib; add "flood" to write 200,000
- * extra INFO lines during init (a capture pipe under pressure). */
+ * ranks, IB below) | ofi_efa | ofi_tcp; "_then_ib" makes every communicator
+ * after the first lazy_ib; add "flood" to write 200,000 extra INFO lines
+ * during init (a capture pipe under pressure). ofi_* is NCCL with the
+ * aws-ofi-nccl net plugin 1.14+, whose lines NCCL prints with the plugin's
+ * "NET/OFI " prefix (aws-ofi-nccl include/nccl_ofi_log.h; "Selected provider
+ * is %s, fabric is %s (found %d nics)" from src/nccl_ofi_net.c); the
+ * plugin's name is "Libfabric". */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -140,7 +144,11 @@ static void channels(ncclComm_t c)
     int me = c->rank, prev = (c->rank + c->nranks - 1) % c->nranks, next = (c->rank + 1) % c->nranks;
     int sock = is("socket") || (is("mixed") && c->nranks >= 4);
 
-    if (sock) {
+    if (is("ofi_")) {
+        const char *gdr = is("ofi_efa") ? "/GDRDMA" : "";
+        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 1[0] -> 0[0] [receive] via NET/Libfabric/0%s", gdr);
+        say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 0[0] -> 1[0] [send] via NET/Libfabric/0%s", gdr);
+    } else if (sock) {
         say(L_INFO, S_INIT | S_NET, "Channel 00/0 : %d[%d] -> %d[%d] [receive] via NET/Socket/0", prev, prev, me, me);
         say(L_INFO, S_INIT | S_NET, "Channel 00/0 : %d[%d] -> %d[%d] [send] via NET/Socket/0", me, me, next, next);
     } else {
@@ -185,6 +193,20 @@ static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
         say(L_INFO, S_INIT | S_NET, "NET/IB : No device found.");
         say(L_INFO, S_INIT | S_NET, "NET/Socket : Using [0]eth0:10.0.0.7<0>");
         say(L_INFO, S_INIT, "Using network Socket");
+    } else if (is("ofi_")) {   /* aws-ofi-nccl: EFA, or its tcp provider off AWS */
+        say(L_INFO, S_INIT | S_NET, "NET/Plugin: Loaded net plugin Libfabric (v8)");
+        say(L_INFO, S_INIT | S_NET, "NET/OFI Initializing aws-ofi-nccl 1.14.0");
+        say(L_INFO, S_INIT | S_NET, "NET/OFI Using Libfabric version 1.22");
+        if (is("ofi_efa")) {
+            say(L_INFO, S_INIT, "NET/OFI Configuring AWS-specific options");
+            say(L_INFO, S_INIT, "NET/OFI Setting provider_filter to efa");
+            say(L_INFO, S_INIT | S_NET, "NET/OFI Using transport protocol RDMA (platform set)");
+            say(L_INFO, S_INIT | S_NET, "NET/OFI Selected provider is efa, fabric is efa (found 4 nics)");
+        } else {
+            say(L_INFO, S_INIT | S_NET, "NET/OFI Using transport protocol SENDRECV");
+            say(L_INFO, S_INIT | S_NET, "NET/OFI Selected provider is tcp, fabric is 10.0.0.0/24 (found 1 nics)");
+        }
+        say(L_INFO, S_INIT, "Using network Libfabric");
     } else if (is("plugin")) {
         run_net_plugin();
         say(L_INFO, S_INIT | S_NET, "NET/Plugin: Loaded net plugin AWS Libfabric (v9)");

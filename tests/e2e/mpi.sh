@@ -32,7 +32,7 @@ expect_eq "tcp warn: exit status and output identical to the run without the shi
 want_ucp=/usr/lib/; ucx_is 1.22 && want_ucp=$(readlink -f "$(stack_dir)/ucx/lib")/
 expect_eq "both ranks run on the selected UCX ($FG_UCX)" \
     "$(grep -c "libucp $want_ucp" "$TMP/warn.err")" "2"
-expect_contains "tcp warn: VIOLATION on stderr" "$(cat "$TMP/warn.err")" "fabguard: VIOLATION ucx endpoint"
+expect_contains "tcp warn: VIOLATION on stderr" "$(cat "$TMP/warn.err")" "]: VIOLATION ucx endpoint"
 for r in 0 1; do
     expect_contains "tcp warn: rank $r's events hold its tcp violation" \
         "$(verdicts "$TMP/warn.r$r.jsonl")" "violation ucx.forbid_transports"

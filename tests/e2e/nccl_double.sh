@@ -61,3 +61,20 @@ expect_contains "INFO flood: verdict still reached" "$(FG_NCCL_DOUBLE_SCENARIO=s
 out=$(FG_NCCL_DOUBLE_SCENARIO=ib_gdr_flood LD_LIBRARY_PATH=$DOUBLES FABGUARD_LOG=$TMP/fk.%p.jsonl timeout 60 env LD_PRELOAD="$(preload_of "$SHIM")" "$PROGS/nccl_fork" 2>&1); rc=$?
 expect_eq "fork during a communicator init: both sides finish normally" "$rc $out" "0 parent ok child status 0"
 expect_contains "fork during init: the child's events carry fork_parent" "$(cat "$TMP"/fk.*.jsonl)" '"fork_parent":'
+
+# aws-ofi-nccl (NCCL's net plugin over libfabric): its "NET/OFI Selected
+# provider" line is judged by the shim's NCCL reader under [libfabric]
+out=$(run ofi_efa 1)
+expect_eq "aws-ofi-nccl on efa: clean" "$(echo "$out" | grep -c VIOLATION)" "0"
+expect_contains "aws-ofi-nccl on efa: comm event with net Libfabric" "$(ev)" "comm ok - Libfabric 0x"
+out=$(run ofi_tcp 1)
+expect_contains "aws-ofi-nccl on tcp caught (warn)" "$out" "aws-ofi-nccl provider tcp (fabric 10.0.0.0/24), 1 NIC (libfabric.forbid_providers="
+expect_contains "aws-ofi-nccl on tcp: comm event names the rule" "$(ev)" "comm violation libfabric.forbid_providers Libfabric 0x"
+expect_contains "aws-ofi-nccl on tcp: application unaffected in warn" "$out" "init 0 (no error)"
+out=$(FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail run ofi_tcp 1)
+expect_contains "aws-ofi-nccl on tcp, enforce+fail: ncclSystemError" "$out" "init 2 (unhandled system error)"
+expect_contains "aws-ofi-nccl on tcp, enforce+fail: the refusal names the rule" "$out" "communicator refused by policy (libfabric.forbid_providers)"
+out=$(FABGUARD_LIBFABRIC_FORBID_PROVIDERS=sockets run ofi_tcp 1)
+expect_eq "aws-ofi-nccl on tcp with tcp allowed: clean" "$(echo "$out" | grep -c VIOLATION)" "0"
+out=$(FABGUARD_LIBFABRIC_FORBID_PROVIDERS=efa run ofi_efa 1)
+expect_contains "aws-ofi-nccl: the [libfabric] policy is the one applied (efa forbidden)" "$out" "aws-ofi-nccl provider efa (fabric efa), 4 NICs"

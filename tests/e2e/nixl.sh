@@ -55,7 +55,7 @@ for flavour in public private; do
     expect_eq "$F, tcp warn: stdout identical to the run without the shim" \
         "$(grep -v '0x' "$TMP/$flavour.warn.out")" "$(grep -v '0x' "$TMP/$flavour.base.out")"
     expect_contains "$F, tcp warn: VIOLATION line" "$(cat "$TMP/$flavour.warn.err")" \
-        "fabguard: VIOLATION ucx endpoint"
+        "]: VIOLATION ucx endpoint"
     expect_contains "$F, tcp warn: violation event" "$(verdicts "$flavour.warn")" "violation ucx.forbid_transports"
     expect_contains "$F, tcp warn: context created by $lib" "$(ucx_objects "$flavour.warn")" "\"ucx_object\":\"$lib\""
 

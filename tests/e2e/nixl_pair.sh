@@ -60,7 +60,7 @@ for flavour in public private; do
     pair warn 1 UCX_TLS=tcp
     expect_eq "nixl_test pair ($flavour UCX 1.22), tcp warn: both sides unaffected" "$irc $trc $(success warn)" "0 0 $nok"
     expect_contains "nixl_test pair ($flavour UCX 1.22), tcp warn: initiator flagged" "$(verdicts "$TMP/warn.i.jsonl")" "violation ucx.forbid_transports"
-    expect_contains "nixl_test pair ($flavour UCX 1.22), tcp warn: initiator's VIOLATION line" "$(cat "$TMP/warn.i.err")" "fabguard: VIOLATION ucx endpoint"
+    expect_contains "nixl_test pair ($flavour UCX 1.22), tcp warn: initiator's VIOLATION line" "$(cat "$TMP/warn.i.err")" "]: VIOLATION ucx endpoint"
     # The target only receives: it connects back only to answer metadata.
     expect_contains "nixl_test pair ($flavour UCX 1.22), tcp warn: target (receiving side) flagged" "$(verdicts "$TMP/warn.t.jsonl")" "violation ucx.forbid_transports"
 

@@ -82,6 +82,22 @@ env_is "NCCL_DEBUG=LOUD" ib8 NCCL_DEBUG warn NCCL_DEBUG=LOUD
 env_is "typo UCX_NET_DEVICE" ib8 UCX_NET_DEVICE warn UCX_NET_DEVICE=mlx5_0:1
 env_is "typo NCCL_SOCKET_IFNAM" ib8 NCCL_SOCKET_IFNAM warn NCCL_SOCKET_IFNAM=eth0
 
+# AWS EFA (p4d-like: 4 EFA devices bound to the efa driver, 8 GPUs): noted in
+# rdma_devices' detail with the driver and link layer; a pod without
+# /dev/infiniband is told to request the EFA device plugin's resource
+node_is efa "rdma_devices=ok port_state=ok roce_gid=skip peermem=warn gdrcopy=ok nvlink=skip gpu_nic_affinity=warn"
+node_is efa_nodev "rdma_devices=fail port_state=ok roce_gid=skip peermem=warn gdrcopy=ok nvlink=skip gpu_nic_affinity=warn"
+out=$("$CLI" node --root "$FX/efa")
+expect_contains "node efa: the EFA devices named with driver and link layer" "$out" \
+    "4 HCA(s): rdmap144s27 rdmap160s27 rdmap16s27 rdmap32s27; all are EFA (driver efa, link layer Unknown: AWS SRD, used through libfabric's efa provider, not NCCL's NET/IB)"
+expect_contains "node efa: EFA ports Active (link layer Unknown)" "$out" "rdmap16s27:1 Active Unknown 100 Gb/sec (4X EDR)"
+out=$("$CLI" node --json --root "$FX/efa_nodev")
+expect_contains "node efa without /dev/infiniband: fails, names the EFA device plugin" "$out" "request vpc.amazonaws.com/efa from the EFA device plugin"
+expect_not_contains "node ib8 (mlx5, no driver link): no EFA note" "$("$CLI" node --root "$FX/ib8")" "EFA"
+rm "$FX/efa/sys/devices/pci0000:10/0000:10:1b.0/driver"; ln -s ../../../bus/pci/drivers/mlx5_core "$FX/efa/sys/devices/pci0000:10/0000:10:1b.0/driver"
+expect_contains "node efa: the driver link decides (one device rebound)" "$("$CLI" node --root "$FX/efa")" \
+    "these are EFA (driver efa, link layer Unknown: AWS SRD, used through libfabric's efa provider, not NCCL's NET/IB): rdmap144s27 rdmap160s27 rdmap32s27"
+
 # this machine: no RDMA, default route on its management NIC
 out=$("$CLI" node --json); rc=$?
 expect_eq "this machine: node exits 1 (no RDMA devices)" "$rc" "1"

@@ -150,6 +150,50 @@ START_TEST(roce_gdr_disabled_and_plugin_with_spaces)
 }
 END_TEST
 
+/* aws-ofi-nccl: the plugin's provider line becomes a process fact and is
+ * judged by fg_judge_nccl (the judge the shim's NCCL reader calls) under the
+ * [libfabric] rules: tcp under the plugin is libfabric.forbid_providers. */
+START_TEST(aws_ofi_nccl_provider_line)
+{
+    fg_error_t    e;
+    fg_findings_t f;
+    const char   *t;
+
+    feed_fixture("ofi-efa-2.23.4.log");
+    ck_assert_str_eq(log_.procs[0].ofi_provider, "efa");
+    ck_assert_str_eq(log_.procs[0].ofi_fabric, "efa");
+    ck_assert_int_eq((int)log_.procs[0].ofi_nics, 32);
+    ck_assert_str_eq(log_.procs[0].net, "Libfabric");
+    ck_assert_str_eq(rules(-1, 0, NULL), "");                /* efa: clean */
+    t = "[libfabric]\nforbid_providers = efa\n";            /* the rule really runs */
+    ck_assert_int_eq(fg_policy_load_text(&pol, "t", t, strlen(t), &e), 0);
+    ck_assert_str_eq(rules(-1, 0, NULL), "libfabric.forbid_providers");
+    fg_policy_free(&pol);
+    fg_policy_init_defaults(&pol);
+
+    fg_nccl_log_free(&log_);
+    fg_nccl_log_init(&log_);
+    feed_fixture("ofi-tcp-fallback-2.23.4.log");
+    ck_assert_int_eq((int)log_.nprocs, 2);
+    ck_assert_str_eq(log_.procs[0].ofi_provider, "tcp");
+    ck_assert_str_eq(log_.procs[0].ofi_fabric, "10.1.0.0/16");
+    ck_assert_int_eq((int)log_.procs[0].ofi_nics, 1);
+    ck_assert_str_eq(log_.procs[1].ofi_provider, "tcp;ofi_rxm");   /* 1.6 … 1.13 shape */
+    ck_assert_str_eq(log_.procs[1].ofi_fabric, "");
+    ck_assert_str_eq(rules(-1, 0, NULL), "libfabric.forbid_providers");   /* via the comm */
+    ck_assert_str_eq(rules(1, -1, NULL), "libfabric.forbid_providers");   /* a process alone */
+    memset(&f, 0, sizeof(f));
+    fg_judge_nccl(&pol, NULL, &log_, -1, 0, &f);
+    ck_assert_uint_eq(f.n, 1);
+    ck_assert_str_eq(f.v[0].detail, "aws-ofi-nccl provider tcp (fabric 10.1.0.0/16), 1 NIC");
+    ck_assert_msg(strstr(f.v[0].fix, "FI_PROVIDER=efa") != NULL, "fix: %s", f.v[0].fix);
+    t = "[libfabric]\nforbid_providers = sockets\n";        /* tcp allowed: clean */
+    ck_assert_int_eq(fg_policy_load_text(&pol, "t", t, strlen(t), &e), 0);
+    ck_assert_str_eq(rules(-1, 0, NULL), "");
+    ck_assert_str_eq(rules(1, -1, NULL), "");
+}
+END_TEST
+
 START_TEST(garbage_and_huge_lines)
 {
     fg_nccl_update_t u;
@@ -194,6 +238,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, job_2_18_mpirun_prefixes_two_ranks);
     tcase_add_test(t, socket_fallback_2_28_kubectl_prefix_lazy_channels);
     tcase_add_test(t, roce_gdr_disabled_and_plugin_with_spaces);
+    tcase_add_test(t, aws_ofi_nccl_provider_line);
     tcase_add_test(t, garbage_and_huge_lines);
     tcase_add_test(t, nccl_conf_lines);
     suite_add_tcase(s, t);

@@ -248,15 +248,54 @@ END_TEST
 START_TEST(new_variables_linted)
 {
     static const char *const env[] = { "NIXL_UCX_DEEPBIND=1", "UCX_PROTO_ENABLE=maybe", "NCCL_NET_PLUGIN=/nonexistent/x.so", NULL };
-    static const char *const audited[] = { "NIXL_UCX_DEEPBIND=1", "LD_AUDIT=/opt/fg/libfabguard-audit.so", NULL };
+    static const char *const audited[] = { "NIXL_UCX_DEEPBIND=1", "LD_AUDIT=/fabguard/libfabguard-audit.so", NULL };
     judge(env);
-    STATUS("NIXL_UCX_DEEPBIND", "warn");         /* deep-bound UCX bypasses a bare preload */
+    STATUS("NIXL_UCX_DEEPBIND", "warn");   /* RTLD_DEEPBIND without the audit module: bypassed */
     DETAIL("NIXL_UCX_DEEPBIND", "RTLD_DEEPBIND");
     STATUS("UCX_PROTO_ENABLE", "fail");
     STATUS("NCCL_NET_PLUGIN", "fail");
     judge(audited);
     STATUS("NIXL_UCX_DEEPBIND", "ok");
-    DETAIL("NIXL_UCX_DEEPBIND", "libfabguard-audit.so in LD_AUDIT");
+    DETAIL("NIXL_UCX_DEEPBIND", "with libfabguard-audit.so in LD_AUDIT");
+}
+END_TEST
+
+/* EFA devices (bound to the efa driver) are noted in rdma_devices' detail:
+ * all of them, or which ones beside other HCAs; a pod without
+ * /dev/infiniband gets the EFA device plugin's resource in the hint. */
+static const char *no_env(const char *name) { (void)name; return NULL; }
+static void add_efa(const char *name)
+{
+    add_hca(name, 1);
+    fg_strlcpy(node.dev[node.ndev - 1].driver, "efa", sizeof(node.dev[0].driver));
+    fg_strlcpy(node.dev[node.ndev - 1].port[0].link_layer, "Unknown", sizeof(node.dev[0].port[0].link_layer));
+}
+START_TEST(efa_devices_noted_in_rdma_devices)
+{
+    fg_node_checks(&node, no_env, &out);                       /* two mlx5: no EFA note */
+    ck_assert_ptr_null(strstr(get("rdma_devices")->detail, "EFA"));
+    memset(&out, 0, sizeof(out));
+    add_efa("rdmap16s27");
+    add_efa("rdmap32s27");
+    fg_strlcpy(node.dev[0].driver, "mlx5_core", sizeof(node.dev[0].driver));
+    fg_node_checks(&node, no_env, &out);
+    STATUS("rdma_devices", "ok");
+    DETAIL("rdma_devices", "4 HCA(s): mlx5_0 mlx5_1 rdmap16s27 rdmap32s27; these are EFA (driver efa, "
+                           "link layer Unknown: AWS SRD, used through libfabric's efa provider, not NCCL's "
+                           "NET/IB): rdmap16s27 rdmap32s27");
+    node.ndev = 0;                                             /* an EFA-only node, pod without devices */
+    add_efa("rdmap16s27");
+    node.dev_infiniband = 0;
+    memset(&out, 0, sizeof(out));
+    fg_node_checks(&node, no_env, &out);
+    STATUS("rdma_devices", "fail");
+    DETAIL("rdma_devices", "/dev/infiniband is missing; it is EFA (driver efa, link layer Unknown");
+    ck_assert_msg(strstr(get("rdma_devices")->hint, "vpc.amazonaws.com/efa") != NULL, "%s", get("rdma_devices")->hint);
+    node.dev_infiniband = 1;                                   /* a driver that is not efa wins over the name */
+    fg_strlcpy(node.dev[0].driver, "mlx5_core", sizeof(node.dev[0].driver));
+    memset(&out, 0, sizeof(out));
+    fg_node_checks(&node, no_env, &out);
+    ck_assert_ptr_null(strstr(get("rdma_devices")->detail, "EFA"));
 }
 END_TEST
 
@@ -278,6 +317,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, nccl_conf_syntax);
     tcase_add_test(t, nccl_list_grammar);
     tcase_add_test(t, new_variables_linted);
+    tcase_add_test(t, efa_devices_noted_in_rdma_devices);
     suite_add_tcase(s, t);
     return s;
 }
