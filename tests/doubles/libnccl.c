@@ -143,12 +143,12 @@ static void say(int level, int flags, const char *fmt, ...)
 
 /* ---- replay (FG_NCCL_DOUBLE_REPLAY) --------------------------------------- */
 typedef struct { int level; long tid; char dev[16]; char *text; } rmsg_t;
-typedef struct { size_t last_msg; char ptr[32]; long rank, nranks; struct dcomm c; } rcomm_t;
+typedef struct { size_t last_msg; char ptr[32]; long tid, rank, nranks, maxrank; int complete; struct dcomm c; } rcomm_t;
 static rmsg_t  *rmsgs;
 static size_t   nrmsg, rcur;
 static rcomm_t *rcomms;
 static size_t   nrcomm, rnext;
-static int      rloaded, rsynth;
+static int      rloaded;
 
 static const char *replay_file(void) { return getenv("FG_NCCL_DOUBLE_REPLAY"); }
 
@@ -252,11 +252,95 @@ static long r_num_after(const char *s, const char *a, const char *b)
     return p ? strtol(p + strlen(a), NULL, 10) : -1;
 }
 
+/* The excerpt's communicators, found as the shared parser finds them
+ * (shim/nccl_log.c pending_comm / comm_for): "Using network" and "Init
+ * START" open one on their thread unless one is open there, "Init COMPLETE"
+ * closes it, a channel line joins its thread's newest, else the newest.
+ * Those never closed in the excerpt are closed after its last message, on
+ * their thread, as NCCL would have printed it. */
+static long r_pending(long tid)
+{
+    long k;
+
+    for (k = (long)nrcomm - 1; k >= 0; k--) {
+        if (rcomms[k].tid == tid) {
+            if (!rcomms[k].complete) return k;
+            break;
+        }
+    }
+    if ((rcomms = realloc(rcomms, (nrcomm + 1) * sizeof(*rcomms))) == NULL) abort();
+    memset(&rcomms[nrcomm], 0, sizeof(rcomms[0]));
+    rcomms[nrcomm].tid    = tid;
+    rcomms[nrcomm].rank   = -1;
+    rcomms[nrcomm].nranks = -1;
+    return (long)nrcomm++;
+}
+
+static void r_init_line(rcomm_t *r, const char *text)
+{
+    long rk = r_num_after(text, " rank ", NULL), nr = r_num_after(text, " nranks ", " nRanks ");
+
+    if (!r->ptr[0]) r_comm_ptr(text, r->ptr, sizeof(r->ptr));
+    if (rk >= 0) r->rank = rk;
+    if (nr >= 0) r->nranks = nr;
+}
+
+static void replay_comms(void)
+{
+    size_t   i, k, done = 0;
+    rcomm_t *sorted;
+
+    for (i = 0; i < nrmsg; i++) {
+        const char *t = rmsgs[i].text;
+        long        c, hi;
+        if (rmsgs[i].level != L_INFO) continue;
+        if (strncmp(t, "Using network ", 14) == 0) {
+            r_pending(rmsgs[i].tid);
+        } else if (strstr(t, "- Init START") != NULL) {
+            c = r_pending(rmsgs[i].tid);   /* may move rcomms */
+            r_init_line(&rcomms[c], t);
+        } else if (strstr(t, "- Init COMPLETE") != NULL) {
+            c = r_pending(rmsgs[i].tid);
+            r_init_line(&rcomms[c], t);
+            rcomms[c].complete = 1;
+            rcomms[c].last_msg = i;
+        } else if ((strncmp(t, "Channel ", 8) == 0 || strncmp(t, "Ring ", 5) == 0) && strstr(t, " via ") != NULL) {
+            const char *a = strchr(t, ':'), *b = a ? strstr(a, "-> ") : NULL;
+            for (c = (long)nrcomm - 1; c >= 0 && rcomms[c].tid != rmsgs[i].tid; c--) {}
+            if (c < 0) c = nrcomm ? (long)nrcomm - 1 : r_pending(rmsgs[i].tid);
+            hi = a ? strtol(a + 1, NULL, 10) : 0;   /* "N[x] -> M[y]": the ranks it names */
+            if (b != NULL && strtol(b + 3, NULL, 10) > hi) hi = strtol(b + 3, NULL, 10);
+            if (hi + 1 > rcomms[c].maxrank) rcomms[c].maxrank = hi + 1;
+        }
+    }
+    /* the order the application makes them: closed ones as they closed, then the rest */
+    if ((sorted = calloc(nrcomm + 1, sizeof(*sorted))) == NULL) abort();
+    for (i = 0; i < nrmsg; i++) {
+        for (k = 0; k < nrcomm; k++) {
+            if (rcomms[k].complete && rcomms[k].last_msg == i) sorted[done++] = rcomms[k];
+        }
+    }
+    for (k = 0; k < nrcomm; k++) {
+        if (!rcomms[k].complete) {
+            sorted[done] = rcomms[k];
+            sorted[done++].last_msg = nrmsg;   /* after the last message */
+        }
+    }
+    if (nrcomm == 0) {   /* no communicator line at all: one, on the first thread */
+        sorted[0].tid = nrmsg ? rmsgs[0].tid : -1;
+        sorted[0].rank = sorted[0].nranks = -1;
+        sorted[0].last_msg = nrmsg;
+        nrcomm = 1;
+    }
+    free(rcomms);
+    rcomms = sorted;
+}
+
 static void replay_load(void)
 {
     FILE   *f;
     char   *line = NULL;
-    size_t  cap = 0, i, k;
+    size_t  cap = 0;
     ssize_t n;
 
     rloaded = 1;
@@ -283,21 +367,7 @@ static void replay_load(void)
     }
     free(line);
     fclose(f);
-    for (i = 0; i < nrmsg; i++) {   /* one communicator per distinct pointer that completed */
-        char ptr[32] = "";
-        if (rmsgs[i].level != L_INFO || strstr(rmsgs[i].text, "- Init COMPLETE") == NULL) continue;
-        if (r_comm_ptr(rmsgs[i].text, ptr, sizeof(ptr))) {
-            for (k = 0; k < nrcomm && strcmp(rcomms[k].ptr, ptr) != 0; k++) {}
-            if (k < nrcomm) continue;
-        }
-        if ((rcomms = realloc(rcomms, (nrcomm + 1) * sizeof(*rcomms))) == NULL) abort();
-        memset(&rcomms[nrcomm], 0, sizeof(rcomms[0]));
-        snprintf(rcomms[nrcomm].ptr, sizeof(rcomms[0].ptr), "%s", ptr);
-        rcomms[nrcomm].last_msg = i;
-        rcomms[nrcomm].rank     = r_num_after(rmsgs[i].text, " rank ", NULL);
-        rcomms[nrcomm].nranks   = r_num_after(rmsgs[i].text, " nranks ", " nRanks ");
-        nrcomm++;
-    }
+    replay_comms();
 }
 
 /* text with every replayed communicator pointer as the one the
@@ -342,45 +412,35 @@ static void say_replayed(const rmsg_t *m)
     pthread_mutex_unlock(&dbg_mutex);
 }
 
-/* Init call in replay mode: the next communicator's messages. */
+/* Init call in replay mode: the next communicator's messages (the last:
+ * all the rest), and its "Init COMPLETE" when the excerpt has none. */
 static ncclResult_t replay_init(ncclComm_t *out, int nranks, int rank, const char *fn)
 {
     ncclComm_t c;
-    size_t     upto;
+    rcomm_t   *r = NULL;
+    size_t     upto = nrmsg;
 
     if (!rloaded) replay_load();
     if (rnext < nrcomm) {
-        rcomm_t *r = &rcomms[rnext++];
-        c          = &r->c;
-        c->rank    = r->rank >= 0 ? (int)r->rank : rank;
-        c->nranks  = r->nranks >= 0 ? (int)r->nranks : nranks;
-        upto       = rnext == nrcomm ? nrmsg : r->last_msg + 1;
+        r         = &rcomms[rnext++];
+        c         = &r->c;
+        c->rank   = r->rank >= 0 ? (int)r->rank : 0;
+        c->nranks = r->nranks >= 0 ? (int)r->nranks : r->maxrank > 0 ? (int)r->maxrank : nranks;
+        if (rnext < nrcomm && r->complete) upto = r->last_msg + 1;
     } else {
         c         = calloc(1, sizeof(*c));
         c->rank   = rank;
         c->nranks = nranks;
-        upto      = nrmsg;
     }
     c->owner     = &dbg_level;
     c->connected = 1;
     for (; rcur < upto; rcur++) say_replayed(&rmsgs[rcur]);
-    if (nrcomm == 0 && !rsynth) {   /* the excerpt ends before NCCL's own "Init COMPLETE" */
-        rmsg_t done = { L_INFO, nrmsg ? rmsgs[nrmsg - 1].tid : -1, "0", NULL };
+    if (r != NULL && !r->complete) {
+        rmsg_t done = { L_INFO, r->tid, "0", NULL };
         char   text[256];
-        long   r = -1, n = -1;
-        size_t i;
-        for (i = 0; i < nrmsg; i++) {   /* rank/nranks of an "Init START" line */
-            if (rmsgs[i].level == L_INFO && strstr(rmsgs[i].text, "- Init START") != NULL) {
-                r = r_num_after(rmsgs[i].text, " rank ", NULL);
-                n = r_num_after(rmsgs[i].text, " nranks ", " nRanks ");
-            }
-        }
-        if (r >= 0) c->rank = (int)r;
-        if (n >= 0) c->nranks = (int)n;
         snprintf(text, sizeof(text), "%s comm %p rank %d nranks %d cudaDev 0 nvmlDev 0 busId 1b000 commId 0x6a4f - Init COMPLETE",
                  fn, (void *)c, c->rank, c->nranks);
         done.text = text;
-        rsynth    = 1;
         say_replayed(&done);
     }
     *out = c;
@@ -397,7 +457,7 @@ int ncclDoubleReplayLeft(void)
 {
     if (replay_file() == NULL) return 0;
     if (!rloaded) replay_load();
-    return nrcomm == 0 ? !rsynth : (int)(nrcomm - rnext);
+    return (int)(nrcomm - rnext);
 }
 
 /* "X_then_ib": scenario X for the first communicator, lazy_ib after it */
