@@ -30,12 +30,13 @@
  * [dev] NCCL INFO msg", WARN with "file:line", VERSION bare), with this
  * process's host and pid and the excerpt's tid and dev where it has them;
  * launcher and shipper prefixes are cut and joined messages split as the
- * shared parser (shim/nccl_log.c) does. Communicators: one per distinct
- * pointer in an "Init COMPLETE" line, in order; init call k writes the
- * messages up to that line (the last call: all the rest), with every such
- * pointer in the text rewritten to the communicator the application gets
- * and rank/nranks from that line. An excerpt without "Init COMPLETE" ends
- * with the one NCCL would have printed. ncclDoubleReplayLeft() says how
+ * shared parser (shim/nccl_log.c) does. Communicators: those the parser
+ * finds in the excerpt, in the order their "Init COMPLETE" lines come; init
+ * call k writes the messages up to that line (the last call: all the rest),
+ * with the excerpt's pointer rewritten to the communicator the application
+ * gets and rank/nranks from the excerpt. A communicator the excerpt never
+ * completes gets, after the last message and on its thread, the "Init
+ * COMPLETE" line NCCL would have printed. ncclDoubleReplayLeft() says how
  * many communicators remain (tests/progs/nccl_replay.c). */
 #include <dlfcn.h>
 #include <pthread.h>

@@ -59,7 +59,7 @@ if sb != [eb]: diff.append("bootstrap_iface explain=%r shim=%s" % (eb, sb))
 print("; ".join(diff))
 PY
 
-files=0 matched=0
+files=0 matched=0 rules=0
 for f in "$C"/*.log; do
     name=$(basename "$f" .log)
     nproc=$("$CLI" explain --json "$f" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["processes"]))' 2>/dev/null)
@@ -73,9 +73,20 @@ for f in "$C"/*.log; do
               FABGUARD_LOG=$TMP/ev.jsonl timeout 120 env LD_PRELOAD="$(preload_of "$SHIM")" "$P" 2>&1); rc=$?
         if [ $rc != 0 ]; then bad="$bad [$pol] replay exited $rc: $(echo "$out" | tail -2)"; continue; fi
         d=$(python3 "$TMP/compare.py" "$TMP/x.json" "$TMP/ev.jsonl" 2>&1)
+        rules=$((rules + $(python3 -c 'import json,sys; print(len({v["rule"] for v in json.load(open(sys.argv[1]))["violations"]}))' "$TMP/x.json")))
         [ -z "$d" ] || bad="$bad [$pol] $d"
     done
     if [ -z "$bad" ]; then matched=$((matched + 1)); pass "replay $name: shim and explain agree"
     else fail "replay $name" "$bad"; fi
 done
 check "replayed >= 20 single-process corpus files ($files, $matched agree)" test "$files" -ge 20
+# not vacuous: the files' verdicts name rules, and the comparison tells a
+# verdict under another policy apart
+check "replayed verdicts name rules ($rules rule verdicts compared)" test "$rules" -ge 20
+f=$C/oneflow-3586-ipv6-socket-list.log
+rm -f "$TMP/ev.jsonl"
+FABGUARD_POLICY=$TMP/default.ini "$CLI" explain --json "$f" > "$TMP/x.json" 2>/dev/null
+FABGUARD_POLICY=$TMP/strict.ini FG_NCCL_DOUBLE_REPLAY=$f LD_LIBRARY_PATH=$DOUBLES FABGUARD_LOG=$TMP/ev.jsonl \
+    timeout 120 env LD_PRELOAD="$(preload_of "$SHIM")" "$P" >/dev/null 2>&1
+expect_contains "the comparison is not lenient (strict shim vs default explain differ)" \
+    "$(python3 "$TMP/compare.py" "$TMP/x.json" "$TMP/ev.jsonl")" "rules explain="
