@@ -433,7 +433,8 @@ fg_outcome_t fg_nccl_judge_init(const void *comm, int rc, const char *what, char
     long          idx = -1, proc = -1, k;
     fg_findings_t f;
     fg_outcome_t  out;
-    char          detail[200];
+    char          detail[200], inet[64];
+    int           inferred = 0;
 
     pthread_mutex_lock(&fg_nccl_lock);
     if (comm != NULL) idx = find_comm(comm);
@@ -442,11 +443,16 @@ fg_outcome_t fg_nccl_judge_init(const void *comm, int rc, const char *what, char
         if (nlog.procs[k].pid == (long)getpid()) proc = k;
     }
     memset(&f, 0, sizeof(f));
-    if (proc >= 0) fg_judge_nccl(fg_core_policy(), fg_core_mgmt(), &nlog, proc, idx, &f);
+    if (proc >= 0) {   /* no "Using network" line (NCCL < 2.6): inferred as explain infers it */
+        const char *n = fg_nccl_proc_net(&nlog, (size_t)proc, inet, sizeof(inet), &inferred);
+        if (inferred) fg_strlcpy(nlog.procs[proc].net, n, sizeof(nlog.procs[proc].net));
+        fg_judge_nccl(fg_core_policy(), fg_core_mgmt(), &nlog, proc, idx, &f);
+    }
     fg_core_count(FG_COUNT_COMMS);
     snprintf(detail, sizeof(detail), "%s returned %d%s", what, rc,
              proc < 0 ? " (no NCCL log lines were captured)" : "");
     out = report_findings("comm", idx, proc, &f, f.n ? NULL : detail, NULL);
+    if (inferred) nlog.procs[proc].net[0] = '\0';   /* the model keeps what NCCL printed */
     if (f.n && cap) fg_strlcpy(rule, f.v[0].rule, cap);
     pthread_mutex_unlock(&fg_nccl_lock);
     return out;
@@ -456,9 +462,22 @@ fg_outcome_t fg_nccl_judge_init(const void *comm, int rc, const char *what, char
  * cost what one does). */
 static void drop_comm(long k)
 {
+    long   prev = nlog.comms[k].prev_in_proc;
+    size_t i;
+
     free(nlog.comms[k].channels);
     memmove(&nlog.comms[k], &nlog.comms[k + 1], (nlog.ncomms - (size_t)k - 1) * sizeof(nlog.comms[0]));
     nlog.ncomms--;
+    /* the parser chains a process's communicators by index: unlink k and
+     * renumber those that moved down (a stale chain loops) */
+    for (i = 0; i < nlog.ncomms; i++) {
+        long *p = &nlog.comms[i].prev_in_proc;
+        *p = *p == k ? prev : *p > k ? *p - 1 : *p;
+    }
+    for (i = 0; i < nlog.nprocs; i++) {
+        long *p = &nlog.procs[i].last_comm;
+        *p = *p == k ? prev : *p > k ? *p - 1 : *p;
+    }
 }
 
 void fg_nccl_forget_comm(const void *comm)

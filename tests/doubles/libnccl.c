@@ -25,7 +25,23 @@
  * aws-ofi-nccl net plugin 1.14+, whose lines NCCL prints with the plugin's
  * "NET/OFI " prefix (aws-ofi-nccl include/nccl_ofi_log.h; "Selected provider
  * is %s, fabric is %s (found %d nics)" from src/nccl_ofi_net.c); the
- * plugin's name is "Libfabric". */
+ * plugin's name is "Libfabric".
+ * Replay: FG_NCCL_DOUBLE_REPLAY=FILE (an excerpt of a real NCCL log, e.g.
+ * tests/corpus/nccl/X.log) replaces the scenario: the double writes FILE's
+ * NCCL messages, and nothing of its own, through the same debug output. A
+ * real libnccl writes only its own format into its debug file, so each
+ * message is re-prefixed as 2.28's ncclDebugLog prints it ("host:pid:tid
+ * [dev] NCCL INFO msg", WARN with "file:line", VERSION bare), with this
+ * process's host and pid and the excerpt's tid and dev where it has them;
+ * launcher and shipper prefixes are cut and joined messages split as the
+ * shared parser (shim/nccl_log.c) does. Communicators: those the parser
+ * finds in the excerpt, in the order their "Init COMPLETE" lines come; init
+ * call k writes the messages up to that line (the last call: all the rest),
+ * with the excerpt's pointer rewritten to the communicator the application
+ * gets and rank/nranks from the excerpt. A communicator the excerpt never
+ * completes gets, after the last message and on its thread, the "Init
+ * COMPLETE" line NCCL would have printed. ncclDoubleReplayLeft() says how
+ * many communicators remain (tests/progs/nccl_replay.c). */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -129,6 +145,326 @@ static void say(int level, int flags, const char *fmt, ...)
     pthread_mutex_unlock(&dbg_mutex);
 }
 
+
+/* ---- replay (FG_NCCL_DOUBLE_REPLAY) --------------------------------------- */
+typedef struct { int level; long tid; char dev[16]; char *text; } rmsg_t;
+typedef struct { size_t last_msg; char ptr[32]; long tid, rank, nranks, maxrank; int complete; struct dcomm c; } rcomm_t;
+static rmsg_t  *rmsgs;
+static size_t   nrmsg, rcur;
+static rcomm_t *rcomms;
+static size_t   nrcomm, rnext;
+static int      rloaded;
+
+static const char *replay_file(void) { return getenv("FG_NCCL_DOUBLE_REPLAY"); }
+
+/* As the parser's next_marker: " NCCL INFO ", " NCCL WARN ", or a VERSION
+ * line's "NCCL version " (not "INFO NCCL version"). */
+static const char *r_next_marker(const char *s)
+{
+    const char *a = strstr(s, " NCCL INFO "), *b = strstr(s, " NCCL WARN "), *v = s, *best = a;
+
+    if (b != NULL && (best == NULL || b < best)) best = b;
+    while ((v = strstr(v, "NCCL version ")) != NULL) {
+        if (!(v - s >= 5 && strncmp(v - 5, "INFO ", 5) == 0)) {
+            if (best == NULL || v < best) best = v;
+            break;
+        }
+        v += 13;
+    }
+    return best;
+}
+
+/* As the parser's message_start: back over "[dev]" and "host:pid:tid". */
+static const char *r_message_start(const char *line, const char *m)
+{
+    const char *p = m;
+
+    while (p > line && p[-1] == ' ') p--;
+    if (p > line && p[-1] == ']') {
+        while (p > line && p[-1] != '[') p--;
+        if (p > line) p--;
+        while (p > line && p[-1] == ' ') p--;
+        while (p > line && p[-1] != ' ') p--;
+    }
+    return p;
+}
+
+static void r_add(int level, long tid, const char *dev, size_t ndev, const char *text)
+{
+    rmsg_t *m;
+
+    if ((nrmsg & 255) == 0 && (rmsgs = realloc(rmsgs, (nrmsg + 256) * sizeof(*rmsgs))) == NULL) abort();
+    m        = &rmsgs[nrmsg++];
+    m->level = level;
+    m->tid   = tid;
+    if (ndev == 0 || ndev >= sizeof(m->dev)) snprintf(m->dev, sizeof(m->dev), "0");
+    else { memcpy(m->dev, dev, ndev); m->dev[ndev] = '\0'; }
+    m->text = strdup(text);
+}
+
+/* One message of the excerpt (seg is writable): its level, tid and dev. */
+static void r_segment(char *seg)
+{
+    size_t      len = strlen(seg);
+    const char *k, *msg, *dev = NULL, *p;
+    long        tid = -1;
+    size_t      ndev = 0;
+    int         level = L_INFO, bare = 0;
+
+    while (len > 0 && (seg[len - 1] == '\n' || seg[len - 1] == '\r' || seg[len - 1] == ' ')) seg[--len] = '\0';
+    if (len >= 2 && seg[len - 1] == '|' && seg[len - 2] == ' ') seg[len -= 2] = '\0';   /* CloudWatch column */
+    for (p = seg; *p == ' ' || *p == '\t'; p++) {}
+    if ((k = strstr(seg, " NCCL INFO ")) != NULL) msg = k + 11;
+    else if (strncmp(p, "NCCL INFO ", 10) == 0) { msg = p + 10; bare = 1; }
+    else if ((k = strstr(seg, " NCCL WARN ")) != NULL) { msg = k + 11; level = L_WARN; }
+    else if (strncmp(p, "NCCL WARN ", 10) == 0) { msg = p + 10; bare = 1; level = L_WARN; }
+    else if ((k = strstr(seg, "NCCL version ")) != NULL) { r_add(L_VERSION, -1, NULL, 0, k); return; }
+    else return;   /* not an NCCL line: NCCL never wrote it */
+    if (!bare) {   /* "… host:pid:tid [dev] NCCL INFO " or "[dev] file:line NCCL WARN " */
+        const char *lb = msg - 11, *rb, *end, *tok, *c2;
+        while (lb > seg && lb[-1] != '[') lb--;
+        if (lb > seg && (rb = strchr(lb, ']')) != NULL && rb < msg) {
+            dev  = lb;
+            ndev = (size_t)(rb - lb);
+            for (end = lb - 1; end > seg && end[-1] == ' '; end--) {}
+            for (tok = end; tok > seg && tok[-1] != ' ' && tok[-1] != '\t'; tok--) {}
+            for (c2 = end; c2 > tok && c2[-1] != ':'; c2--) {}
+            if (c2 > tok && c2 < end && strspn(c2, "0123456789") == (size_t)(end - c2)) tid = strtol(c2, NULL, 10);
+        }
+    }
+    r_add(level, tid, dev, ndev, msg);
+}
+
+/* Long hex after "comm 0x" in s, into out. */
+static int r_comm_ptr(const char *s, char *out, size_t cap)
+{
+    const char *p = strstr(s, "comm 0x");
+    size_t      n;
+
+    if (p == NULL) return 0;
+    p += 5;
+    n = 2 + strspn(p + 2, "0123456789abcdefABCDEF");
+    if (n <= 2 || n >= cap) return 0;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 1;
+}
+
+static long r_num_after(const char *s, const char *a, const char *b)
+{
+    const char *p = strstr(s, a);
+    if (p == NULL && b != NULL) p = strstr(s, b);
+    return p ? strtol(p + strlen(a), NULL, 10) : -1;
+}
+
+/* The excerpt's communicators, found as the shared parser finds them
+ * (shim/nccl_log.c pending_comm / comm_for): "Using network" and "Init
+ * START" open one on their thread unless one is open there, "Init COMPLETE"
+ * closes it, a channel line joins its thread's newest, else the newest.
+ * Those never closed in the excerpt are closed after its last message, on
+ * their thread, as NCCL would have printed it. */
+static long r_pending(long tid)
+{
+    long k;
+
+    for (k = (long)nrcomm - 1; k >= 0; k--) {
+        if (rcomms[k].tid == tid) {
+            if (!rcomms[k].complete) return k;
+            break;
+        }
+    }
+    if ((rcomms = realloc(rcomms, (nrcomm + 1) * sizeof(*rcomms))) == NULL) abort();
+    memset(&rcomms[nrcomm], 0, sizeof(rcomms[0]));
+    rcomms[nrcomm].tid    = tid;
+    rcomms[nrcomm].rank   = -1;
+    rcomms[nrcomm].nranks = -1;
+    return (long)nrcomm++;
+}
+
+static void r_init_line(rcomm_t *r, const char *text)
+{
+    long rk = r_num_after(text, " rank ", NULL), nr = r_num_after(text, " nranks ", " nRanks ");
+
+    if (!r->ptr[0]) r_comm_ptr(text, r->ptr, sizeof(r->ptr));
+    if (rk >= 0) r->rank = rk;
+    if (nr >= 0) r->nranks = nr;
+}
+
+static void replay_comms(void)
+{
+    size_t   i, k, done = 0;
+    rcomm_t *sorted;
+
+    for (i = 0; i < nrmsg; i++) {
+        const char *t = rmsgs[i].text;
+        long        c, hi;
+        if (rmsgs[i].level != L_INFO) continue;
+        if (strncmp(t, "Using network ", 14) == 0) {
+            r_pending(rmsgs[i].tid);
+        } else if (strstr(t, "- Init START") != NULL) {
+            c = r_pending(rmsgs[i].tid);   /* may move rcomms */
+            r_init_line(&rcomms[c], t);
+        } else if (strstr(t, "- Init COMPLETE") != NULL) {
+            c = r_pending(rmsgs[i].tid);
+            r_init_line(&rcomms[c], t);
+            rcomms[c].complete = 1;
+            rcomms[c].last_msg = i;
+        } else if ((strncmp(t, "Channel ", 8) == 0 || strncmp(t, "Ring ", 5) == 0) && strstr(t, " via ") != NULL) {
+            const char *a = strchr(t, ':'), *b = a ? strstr(a, "-> ") : NULL;
+            for (c = (long)nrcomm - 1; c >= 0 && rcomms[c].tid != rmsgs[i].tid; c--) {}
+            if (c < 0) c = nrcomm ? (long)nrcomm - 1 : r_pending(rmsgs[i].tid);
+            hi = a ? strtol(a + 1, NULL, 10) : 0;   /* "N[x] -> M[y]": the ranks it names */
+            if (b != NULL && strtol(b + 3, NULL, 10) > hi) hi = strtol(b + 3, NULL, 10);
+            if (hi + 1 > rcomms[c].maxrank) rcomms[c].maxrank = hi + 1;
+        }
+    }
+    /* the order the application makes them: closed ones as they closed, then the rest */
+    if ((sorted = calloc(nrcomm + 1, sizeof(*sorted))) == NULL) abort();
+    for (i = 0; i < nrmsg; i++) {
+        for (k = 0; k < nrcomm; k++) {
+            if (rcomms[k].complete && rcomms[k].last_msg == i) sorted[done++] = rcomms[k];
+        }
+    }
+    for (k = 0; k < nrcomm; k++) {
+        if (!rcomms[k].complete) {
+            sorted[done] = rcomms[k];
+            sorted[done++].last_msg = nrmsg;   /* after the last message */
+        }
+    }
+    if (nrcomm == 0) {   /* no communicator line at all: one, on the first thread */
+        sorted[0].tid = nrmsg ? rmsgs[0].tid : -1;
+        sorted[0].rank = sorted[0].nranks = -1;
+        sorted[0].last_msg = nrmsg;
+        nrcomm = 1;
+    }
+    free(rcomms);
+    rcomms = sorted;
+}
+
+static void replay_load(void)
+{
+    FILE   *f;
+    char   *line = NULL;
+    size_t  cap = 0;
+    ssize_t n;
+
+    rloaded = 1;
+    if ((f = fopen(replay_file(), "r")) == NULL) {
+        fprintf(stderr, "nccl double: FG_NCCL_DOUBLE_REPLAY: cannot open %s\n", replay_file());
+        exit(2);
+    }
+    while ((n = getline(&line, &cap, f)) > 0) {   /* split joined messages as the parser does */
+        const char *m = r_next_marker(line);
+        char       *start = line;
+        while (m != NULL) {
+            const char *nm   = r_next_marker(m + 1);
+            char       *next = nm ? (char *)r_message_start(line, nm) : NULL;
+            if (next != NULL && next <= m) next = NULL;
+            if (next == NULL) break;
+            char saved = *next;
+            *next = '\0';
+            r_segment(start);
+            *next = saved;
+            start = next;
+            m     = nm;
+        }
+        r_segment(start);
+    }
+    free(line);
+    fclose(f);
+    replay_comms();
+}
+
+/* text with every replayed communicator pointer as the one the
+ * application holds */
+static void r_rewrite(const char *text, char *out, size_t cap)
+{
+    size_t o = 0, k;
+
+    while (*text && o + 1 < cap) {
+        int hit = 0;
+        if (text[0] == '0' && text[1] == 'x') {
+            for (k = 0; k < nrcomm && !hit; k++) {
+                size_t l = strlen(rcomms[k].ptr);
+                if (l && strncmp(text, rcomms[k].ptr, l) == 0 && strspn(text + l, "0123456789abcdefABCDEF") == 0) {
+                    o += (size_t)snprintf(out + o, cap - o, "%p", (void *)&rcomms[k].c);
+                    text += l;
+                    hit = 1;
+                }
+            }
+        }
+        if (!hit) out[o++] = *text++;
+        if (o >= cap) o = cap - 1;
+    }
+    out[o] = '\0';
+}
+
+static void say_replayed(const rmsg_t *m)
+{
+    char host[64], text[2048];
+    long tid = m->tid >= 0 ? m->tid : (long)syscall(SYS_gettid);
+
+    r_rewrite(m->text, text, sizeof(text));
+    pthread_mutex_lock(&dbg_mutex);
+    if (dbg_level < 0) debug_init();
+    if (dbg_level >= m->level) {
+        gethostname(host, sizeof(host));
+        if (m->level == L_VERSION) fprintf(dbg_file, "%s\n", text);
+        else if (m->level == L_WARN) fprintf(dbg_file, "\n%s:%d:%ld [%s] replay.cc:1 NCCL WARN %s\n", host, (int)getpid(), tid, m->dev, text);
+        else fprintf(dbg_file, "%s:%d:%ld [%s] NCCL INFO %s\n", host, (int)getpid(), tid, m->dev, text);
+        fflush(dbg_file);
+    }
+    pthread_mutex_unlock(&dbg_mutex);
+}
+
+/* Init call in replay mode: the next communicator's messages (the last:
+ * all the rest), and its "Init COMPLETE" when the excerpt has none. */
+static ncclResult_t replay_init(ncclComm_t *out, int nranks, int rank, const char *fn)
+{
+    ncclComm_t c;
+    rcomm_t   *r = NULL;
+    size_t     upto = nrmsg;
+
+    if (!rloaded) replay_load();
+    if (rnext < nrcomm) {
+        r         = &rcomms[rnext++];
+        c         = &r->c;
+        c->rank   = r->rank >= 0 ? (int)r->rank : 0;
+        c->nranks = r->nranks >= 0 ? (int)r->nranks : r->maxrank > 0 ? (int)r->maxrank : nranks;
+        if (rnext < nrcomm && r->complete) upto = r->last_msg + 1;
+    } else {
+        c         = calloc(1, sizeof(*c));
+        c->rank   = rank;
+        c->nranks = nranks;
+    }
+    c->owner     = &dbg_level;
+    c->connected = 1;
+    for (; rcur < upto; rcur++) say_replayed(&rmsgs[rcur]);
+    if (r != NULL && !r->complete) {
+        rmsg_t done = { L_INFO, r->tid, "0", NULL };
+        char   text[256];
+        snprintf(text, sizeof(text), "%s comm %p rank %d nranks %d cudaDev 0 nvmlDev 0 busId 1b000 commId 0x6a4f - Init COMPLETE",
+                 fn, (void *)c, c->rank, c->nranks);
+        done.text = text;
+        say_replayed(&done);
+    }
+    *out = c;
+    return 0;
+}
+
+static int replayed(ncclComm_t c)
+{
+    return rcomms != NULL && (void *)c >= (void *)rcomms && (void *)c < (void *)(rcomms + nrcomm);
+}
+
+/* Not NCCL's: communicators of the replayed excerpt not yet made. */
+int ncclDoubleReplayLeft(void)
+{
+    if (replay_file() == NULL) return 0;
+    if (!rloaded) replay_load();
+    return (int)(nrcomm - rnext);
+}
+
 /* "X_then_ib": scenario X for the first communicator, lazy_ib after it */
 static const char *scenario(void)
 {
@@ -182,7 +518,9 @@ static void run_net_plugin(void)
 
 static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
 {
-    ncclComm_t c = calloc(1, sizeof(*c));
+    ncclComm_t c;
+    if (replay_file() != NULL) return replay_init(out, nranks, rank, fn);
+    c = calloc(1, sizeof(*c));
     ninit++;
     c->owner = &dbg_level;   /* this copy of the library */
     c->rank = rank;
@@ -235,6 +573,7 @@ EXPORT(ncclResult_t, ncclGetVersion, (int *v)) { *v = 22809; return 0; }
 EXPORT(ncclResult_t, ncclGetUniqueId, (ncclUniqueId *id))
 {
     memset(id, 7, sizeof(*id));
+    if (replay_file() != NULL) return 0;   /* the excerpt has its own bootstrap line */
     say(L_INFO, S_BOOTSTRAP, "Bootstrap: Using %s:10.0.0.7<0>", is("socket") ? "eth0" : "ib0");
     return 0;
 }
@@ -255,8 +594,8 @@ EXPORT(ncclResult_t, ncclCommSplit, (ncclComm_t c, int color, int key, ncclComm_
 }
 /* Not NCCL's: whether this copy of the library made c (two-copy tests). */
 int ncclDoubleOwns(ncclComm_t c) { return c != NULL && c->owner == &dbg_level; }
-EXPORT(ncclResult_t, ncclCommDestroy, (ncclComm_t c)) { free(c); return 0; }
-EXPORT(ncclResult_t, ncclCommAbort, (ncclComm_t c)) { free(c); return 0; }
+EXPORT(ncclResult_t, ncclCommDestroy, (ncclComm_t c)) { if (!replayed(c)) free(c); return 0; }
+EXPORT(ncclResult_t, ncclCommAbort, (ncclComm_t c)) { if (!replayed(c)) free(c); return 0; }
 EXPORT(ncclResult_t, ncclCommFinalize, (ncclComm_t c)) { (void)c; return 0; }
 EXPORT(ncclResult_t, ncclResetDebugInit, (void))
 {
