@@ -55,7 +55,7 @@ typedef struct {
     char transport[64];   /* as printed after "via": "NET/IB/0/GDRDMA", "P2P/IPC" */
     int  gdr;             /* 1 GDRDMA, 0 a NET channel without it, -1 n/a */
     /* additive (rails): the text in brackets after each rank, "0[1b000]":
-     * NCCL 2.7-2.18 print the GPU's busId there (src/transport net.cc, p2p.cc, shm.cc:
+     * older NCCL (2.7 .. 2.1x) print the GPU's busId there (src/transport net.cc, p2p.cc, shm.cc:
      * "%d[%lx]"), newer ones a device number ("0[0]"); which one it is
      * follows from the comm's own busId (fg_nccl_channel_busids) */
     char from_dev[20], to_dev[20];
