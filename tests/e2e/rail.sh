@@ -81,3 +81,26 @@ expect_contains "fixture samehost-peer: local pair named" "$out" "channel 00 0 -
 expect_eq "--root that is not a directory: exit 2 with a message" "$rc $(grep -c 'not a readable directory' "$TMP/err")" "2 1"
 "$CLI" explain "$TMP/wrong.log" --root >/dev/null 2>&1
 expect_eq "--root without DIR: exit 2" "$?" "2"
+
+# UCX text (real output from public threads, tests/corpus/ucx): an intra-node
+# configuration whose protocol table names cuda memory, carried by rc_mlx5
+# only (NIXL issue 1195) -> same-host finding; host-memory-only and cuda_ipc
+# configurations are not judged.
+C=$PWD/tests/corpus/ucx
+out=$("$CLI" explain "$C/nixl-1195-proto-path-split.log"); rc=$?
+expect_contains "UCX intra-node cuda memory over rc_mlx5 only: caught" "$out" "NOTE GPU memory to a peer on this node moves over rc_mlx5 on mlx5_0:1 (NIC loopback), not cuda_ipc (topology.same_host_gpu, advisory)"
+expect_eq "UCX same-host (warn): verdict info, exit 0" "$(echo "$out" | grep -c 'verdict: info') $rc" "1 0"
+j=$("$CLI" explain --json "$C/nixl-1195-proto-path-split.log")
+expect_eq "UCX --json: advisory per configuration and beside the design keys" \
+    "$(echo "$j" | js '[(c["verdict"], [a["rule"] for a in c["advisories"]]) for c in d["configs"]], [a["rule"] for a in d["advisories"]], d["violations"]')" \
+    "[('info', ['topology.same_host_gpu'])] ['topology.same_host_gpu'] []"
+FABGUARD_TOPOLOGY_SAME_HOST_GPU=require_nvlink "$CLI" explain "$C/nixl-1195-proto-path-split.log" >/dev/null
+expect_eq "UCX same_host_gpu=require_nvlink: exit 1" "$?" "1"
+out=$("$CLI" explain "$C/ucx-10338-proto-stream.log")
+expect_eq "UCX intra-node host memory only: not judged" "$(echo "$out" | grep -c 'same_host_gpu')" "0"
+printf '[1750940543.886091] [jpbo-007-31:2816367:a]      ucp_worker.c:1855 UCX  INFO    0x309e3070 intra-node cfg#5 tag(sysv/memory rc_mlx5/mlx5_0:1 cuda_ipc/cuda)\n' > "$TMP/ipc.log"
+out=$("$CLI" explain "$TMP/ipc.log")
+expect_eq "UCX intra-node with cuda_ipc: not caught" "$(echo "$out" | grep -c 'same_host_gpu') $(echo "$out" | grep -c 'verdict: ok')" "0 1"
+sed 's|cuda_ipc/cuda|cuda_copy/cuda|' "$TMP/ipc.log" > "$TMP/copy.log"
+out=$("$CLI" explain "$TMP/copy.log")
+expect_contains "UCX intra-node cuda_copy without cuda_ipc: caught" "$out" "moves over rc_mlx5 on mlx5_0:1 (NIC loopback), not cuda_ipc"
