@@ -46,6 +46,23 @@ typedef struct {
     size_t  n, cap;
 } idset_t;
 
+/* Rails: one row per host and GPU, from events carrying "gpu" (bus id):
+ * the NICs its traffic went through ("nic", else the network lanes'
+ * devices) and how many of its events were topology findings. */
+#define MAX_RAIL_NICS 8
+typedef struct {
+    char key[168], host[128], gpu[32];
+    char nic[MAX_RAIL_NICS][48];
+    int  nnic;
+    long events, wrong_rail, same_host;
+} rail_row_t;
+
+typedef struct {
+    rail_row_t *row;
+    size_t      n, cap;   /* open addressing over slots: cap is a power of two */
+    size_t     *slots;
+} rails_t;
+
 enum { V_OK, V_VIOLATION, V_INFO, V_COUNT };
 
 typedef struct {
@@ -60,6 +77,7 @@ typedef struct {
     long     dup_paths;   /* links to a file or folder already read, or dangling */
     idset_t  seen;
     int      errors;
+    rails_t  rails;   /* additive: GPU -> NICs per host */
 } report_t;
 
 /* Writes the Prometheus text exposition format; at most max_values distinct

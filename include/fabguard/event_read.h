@@ -20,6 +20,8 @@ typedef struct {
     int  nlanes;
     long counts_endpoints, counts_comms, counts_violations;   /* summary; -1 absent */
     int  unobserved;   /* summary with a non-empty "unobserved" list */
+    char gpu[32];      /* additive (rails): "gpu" and "nic" of the event, "" absent */
+    char nic[128];
 } fg_event_rec_t;
 
 typedef enum {

@@ -104,3 +104,27 @@ expect_eq "UCX intra-node with cuda_ipc: not caught" "$(echo "$out" | grep -c 's
 sed 's|cuda_ipc/cuda|cuda_copy/cuda|' "$TMP/ipc.log" > "$TMP/copy.log"
 out=$("$CLI" explain "$TMP/copy.log")
 expect_contains "UCX intra-node cuda_copy without cuda_ipc: caught" "$out" "moves over rc_mlx5 on mlx5_0:1 (NIC loopback), not cuda_ipc"
+
+# report: the per-host rail table from events naming a GPU (optional "gpu"
+# and "nic" fields; lines in the exact format of shim/event.c)
+mkdir -p "$TMP/ev"
+cat > "$TMP/ev/a.jsonl" <<'JL'
+{"ts":"2026-12-01T04:40:00.120Z","host":"gpu-a","pid":5106,"prog":"python3","lib":"nccl","event":"comm","verdict":"info","rule":"topology.rail_affinity","comm":"0x7f3a6c000b10","rank":6,"nranks":16,"gpu":"0000:36:00.0","nic":"mlx5_0","net":"IB","bootstrap_iface":"ib0","gdr":true,"detail":"channel 01 14 -> 6 (NET/IB/0/GDRDMA) of GPU 0000:36:00.0 goes through mlx5_0, SYS away (nearest: mlx5_3, PIX; rail_max_distance=PXB)"}
+{"ts":"2026-12-01T04:40:00.130Z","host":"gpu-a","pid":5107,"prog":"python3","lib":"nccl","event":"comm","verdict":"ok","comm":"0x7f3a7c000b10","rank":7,"nranks":16,"gpu":"0000:37:00.0","nic":"mlx5_3","net":"IB","bootstrap_iface":"ib0","gdr":true}
+{"ts":"2026-12-01T04:40:01.000Z","host":"gpu-b","pid":700,"prog":"python3","lib":"ucx","event":"endpoint","verdict":"ok","lanes":[{"transport":"rc_mlx5","device":"mlx5_3:1","usage":"tag"},{"transport":"cuda_copy","device":"cuda","usage":"tag"},{"transport":"rc_mlx5","device":"mlx5_2:1","usage":"rma_bw#1"}],"gpu":"0000:37:00.0"}
+{"ts":"2026-12-01T04:40:01.500Z","host":"gpu-b","pid":701,"prog":"python3","lib":"ucx","event":"endpoint","verdict":"ok","lanes":[{"transport":"tcp","device":"eth0"}]}
+JL
+out=$("$CLI" report "$TMP/ev")
+expect_contains "report: rail table printed when events name a GPU" "$out" "rails (GPU -> NICs used, from events naming a GPU):"
+expect_eq "report: rows per host and GPU, NICs from nic and from network lanes (cuda_copy left out)" \
+    "$(echo "$out" | sed -n '/^rails/,$p' | awk 'NR>2 {print $1, $2, $3, $4}' | sort | tr '\n' ';')" \
+    "gpu-a 0000:36:00.0 mlx5_0 1;gpu-a 0000:37:00.0 mlx5_3 1;gpu-b 0000:37:00.0 mlx5_3,mlx5_2 1;"
+expect_contains "report: the wrong-rail row says so" "$out" "wrong rail x1"
+j=$("$CLI" report --json "$TMP/ev")
+expect_eq "report --json: rails rows" "$(echo "$j" | js '[(x["host"], x["gpu"], x["nics"], x["wrong_rail"]) for x in d["rails"]]')" \
+    "[('gpu-a', '0000:36:00.0', ['mlx5_0'], 1), ('gpu-a', '0000:37:00.0', ['mlx5_3'], 0), ('gpu-b', '0000:37:00.0', ['mlx5_3', 'mlx5_2'], 0)]"
+sed -i 's/,"gpu":"[^"]*"//; s/,"nic":"[^"]*"//' "$TMP/ev/a.jsonl"
+sed -i 's/,"gpu":"[^"]*"//g; s/,"nic":"[^"]*"//g' "$TMP/ev/a.jsonl"
+out=$("$CLI" report "$TMP/ev"); j=$("$CLI" report --json "$TMP/ev")
+expect_eq "report without gpu fields: no rail table, JSON keys unchanged" \
+    "$(echo "$out" | grep -c '^rails') $(echo "$j" | js '"rails" in d')" "0 False"
