@@ -107,6 +107,9 @@ START_TEST(distances_follow_the_pcie_tree)
     topo_of("vm_flat", &t);
     ck_assert_int_eq(t.flat, 1);
     ck_assert_int_eq(t.best[0], FG_DIST_PHB);
+    /* on bus 0 NCCL's busId is short: "0000:00:0b.0" -> "b0" (a VM's log) */
+    ck_assert_int_eq(fg_topo_gpu_by_busid(&t, "b0"), 6);
+    ck_assert_int_eq(fg_topo_gpu_by_busid(&t, "50"), 0);
 }
 END_TEST
 
