@@ -137,16 +137,23 @@ static peer_key_t *peer_index(const fg_nccl_log_t *log, size_t *n)
     return v;
 }
 
-/* 1 when the channel's two ranks are on one node: the comm spans one node
- * (nNodes 1), or the peer rank's process of the same commId logged from
- * this host (NET between local ranks of a multi-node comm). */
-static int channel_intra_node(const fg_nccl_log_t *log, const fg_nccl_comm_t *c,
-                              const fg_nccl_channel_t *ch, const peer_key_t *idx, size_t nidx)
-{
-    peer_key_t        key, *hit;
-    const char       *host = log->procs[c->proc].host;
+typedef struct {
+    const fg_nccl_log_t *log;
+    const peer_key_t    *idx;
+    size_t               nidx;
+} peer_ctx_t;
 
-    if (c->nnodes == 1) return 1;
+/* 1 when the peer rank's process of the same commId logged from this host
+ * (NET between local ranks of a multi-node comm, or a log without nNodes). */
+static int channel_intra_node(void *ctxp, const fg_nccl_comm_t *c, const fg_nccl_channel_t *ch)
+{
+    const peer_ctx_t    *ctx = ctxp;
+    const fg_nccl_log_t *log = ctx->log;
+    const peer_key_t    *idx = ctx->idx;
+    size_t               nidx = ctx->nidx;
+    peer_key_t           key, *hit;
+    const char          *host = log->procs[c->proc].host;
+
     if (idx == NULL || c->comm_id[0] == '\0' || host[0] == '\0' || c->rank < 0) return 0;
     key.comm_id = c->comm_id;
     key.rank    = ch->from_rank == c->rank ? ch->to_rank : ch->from_rank;
@@ -155,30 +162,15 @@ static int channel_intra_node(const fg_nccl_log_t *log, const fg_nccl_comm_t *c,
     return hit != NULL && strcmp(log->procs[log->comms[hit->comm].proc].host, host) == 0;
 }
 
-/* Topology findings of one communicator: each distinct NET transport once
- * (eight channels over NET/IB/0 are one finding). */
+/* Topology findings of one communicator (fg_judge_topo_nccl_comm). */
 static void judge_topo_comm(const fg_policy_t *pol, const fg_nccl_log_t *log, long comm,
                             const peer_key_t *idx, size_t nidx, fg_findings_t *out)
 {
-    const fg_nccl_comm_t *c;
-    size_t                i, k;
+    peer_ctx_t ctx = { log, idx, nidx };
 
     if (comm < 0) return;
-    c = &log->comms[comm];
-    for (i = 0; i < c->nch; i++) {
-        const fg_nccl_channel_t *ch    = &c->channels[i];
-        int                      intra = channel_intra_node(log, c, ch, idx, nidx), seen = 0;
-        if (strncmp(ch->transport, "NET/", 4) != 0) continue;
-        for (k = 0; k < i && !seen; k++) {
-            seen = strcmp(c->channels[k].transport, ch->transport) == 0 &&
-                   channel_intra_node(log, c, &c->channels[k], idx, nidx) == intra;
-        }
-        if (seen) continue;
-        if (intra) fg_judge_same_host_nccl_channel(pol, ch, out);
-        if (g_topo != NULL && c->busid[0] != '\0') {
-            fg_judge_rail_nccl_channel(pol, g_topo, c->busid, &log->procs[c->proc], ch, out);
-        }
-    }
+    fg_judge_topo_nccl_comm(pol, g_topo, &log->procs[log->comms[comm].proc], &log->comms[comm],
+                            channel_intra_node, &ctx, out);
 }
 
 /* Moves f's topology findings that are advisories into adv. */
