@@ -5,7 +5,9 @@
 # one NIC per socket, GPUs PXB; vm_flat: a VM's flattened tree). Logs: the
 # libnccl double's rail scenarios (tests/doubles/libnccl.c) and the fixture
 # logs tests/fixtures/nccl/{rail4-wrong-rail,samehost-net,rail-vm-flat}-2.28.9.log,
-# samehost-peer-2.18.3.log.
+# samehost-peer-2.18.3.log. Then UCX text from tests/corpus/ucx (an
+# intra-node configuration moving cuda memory without cuda_ipc) and
+# `fabguard report`'s rail table from event lines with "gpu"/"nic".
 source "$(dirname "$0")/lib.sh"
 bash "$FIX/sysfs/make_fixtures.sh" "$TMP/fx"
 N=$FIX/nccl
