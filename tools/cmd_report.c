@@ -285,6 +285,7 @@ static void add_event(report_t *r, const fg_event_rec_t *e)
     if ((g = group_of(r, e, pod)) == NULL) return;
     r->events++;
     g->events++;
+    add_rail(r, e);
     if (strcmp(e->verdict, "violation") == 0 && strcmp(e->event, "summary") != 0) {
         int rule = add_rule(r, e);
         g->violations++;
@@ -315,7 +316,6 @@ static void add_event(report_t *r, const fg_event_rec_t *e)
             if (k < MAX_LANE_KINDS) g->lane_n[k]++;
         }
     }
-    add_rail(r, e);
     if (strcmp(e->lib, "nccl") == 0 && e->detail[0] && strstr(e->detail, "using network ") != NULL) {
         sscanf(strstr(e->detail, "using network ") + 14, "%63s", g->nccl_net);
     }
@@ -759,10 +759,10 @@ static void report_free(report_t *r)
     free(r->g);
     free(r->slots);
     free(r->rules);
-    free(r->seen.dev);
-    free(r->seen.ino);
     free(r->rails.row);
     free(r->rails.slots);
+    free(r->seen.dev);
+    free(r->seen.ino);
 }
 
 static void usage(FILE *f)

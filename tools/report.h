@@ -75,9 +75,9 @@ typedef struct {
     long     procs_checked, procs_not_checked;
     long     ep_verdict[V_COUNT], comm_verdict[V_COUNT];
     long     dup_paths;   /* links to a file or folder already read, or dangling */
+    rails_t  rails;       /* additive: GPU -> NICs per host */
     idset_t  seen;
     int      errors;
-    rails_t  rails;   /* additive: GPU -> NICs per host */
 } report_t;
 
 /* Writes the Prometheus text exposition format; at most max_values distinct
