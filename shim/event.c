@@ -164,6 +164,14 @@ size_t fg_event_format(const fg_event_t *ev, const fg_event_origin_t *origin,
         put_lanes(&sb, &first, ev->lanes, ev->nlanes);
         if (!field_done(&sb, &good)) goto out;
     }
+    if (ev->gpu != NULL) {
+        fg_json_kv_str(&sb, &first, "gpu", ev->gpu);
+        if (!field_done(&sb, &good)) goto out;
+    }
+    if (ev->nic != NULL) {
+        fg_json_kv_str(&sb, &first, "nic", ev->nic);
+        if (!field_done(&sb, &good)) goto out;
+    }
     for (i = 0; i < ev->nextra; i++) {
         fg_json_key(&sb, &first, ev->extra[i].key);
         if (ev->extra[i].raw) {

@@ -249,6 +249,7 @@ fg_read_status_t fg_event_read_line(const char *line, size_t len, fg_event_rec_t
             if (value(&r, v, sizeof(v)) < 0) return FG_READ_BAD_JSON;
 #define TAKE(name, field, bit) else if (!strcmp(key, name)) { fg_strlcpy(rec->field, v, sizeof(rec->field)); have |= bit; }
             if (0) {}
+            TAKE("gpu", gpu, 0) TAKE("nic", nic, 0)   /* rails */
             TAKE("ts", ts, 1) TAKE("host", host, 2) TAKE("prog", prog, 4) TAKE("lib", lib, 8)
             TAKE("event", event, 16) TAKE("verdict", verdict, 32) TAKE("rule", rule, 0)
             TAKE("detail", detail, 0) TAKE("comm", comm, 0)

@@ -128,6 +128,35 @@ void fg_judge_same_host_nccl_channel(const fg_policy_t *pol,
                     ch->to_rank, ch->transport);
 }
 
+static int channel_intra(const fg_nccl_comm_t *c, const fg_nccl_channel_t *ch,
+                         fg_nccl_intra_fn intra, void *ctx)
+{
+    return c->nnodes == 1 || (intra != NULL && intra(ctx, c, ch));
+}
+
+void fg_judge_topo_nccl_comm(const fg_policy_t *pol, const fg_topo_t *t,
+                             const fg_nccl_proc_t *proc, const fg_nccl_comm_t *c,
+                             fg_nccl_intra_fn intra, void *ctx, fg_findings_t *out)
+{
+    size_t i, k;
+
+    for (i = 0; i < c->nch; i++) {
+        const fg_nccl_channel_t *ch = &c->channels[i];
+        int                      in, seen = 0;
+        if (strncmp(ch->transport, "NET/", 4) != 0) continue;
+        in = channel_intra(c, ch, intra, ctx);
+        for (k = 0; k < i && !seen; k++) {
+            seen = strcmp(c->channels[k].transport, ch->transport) == 0 &&
+                   channel_intra(c, &c->channels[k], intra, ctx) == in;
+        }
+        if (seen) continue;
+        if (in) fg_judge_same_host_nccl_channel(pol, ch, out);
+        if (t != NULL && c->busid[0] != '\0') {
+            fg_judge_rail_nccl_channel(pol, t, c->busid, proc, ch, out);
+        }
+    }
+}
+
 int fg_topo_finding_is_advisory(const fg_policy_t *pol, const fg_finding_t *f)
 {
     if (strcmp(f->rule, RULE_RAIL) == 0) {

@@ -300,6 +300,8 @@ static long new_comm(fg_nccl_log_t *log, long proc, long tid)
     c->rank         = -1;
     c->nranks       = -1;
     c->prev_in_proc = log->procs[proc].last_comm;
+    c->cuda_dev     = -1;
+    c->nnodes = c->local_ranks = c->local_rank = -1;
     fg_strlcpy(c->net, log->procs[proc].net, sizeof(c->net));
     log->procs[proc].last_comm = (long)log->ncomms;
     return (long)log->ncomms++;
@@ -396,6 +398,84 @@ static void parse_devices(const char *s, fg_nccl_proc_t *p, int sockets)
     }
 }
 
+/* ---- rails: GPU identity of comms and channel ranks ---------------------- */
+
+/* "0[1b000]" between s and lim: the bracket's text after the rank number. */
+static void rank_bracket(const char *s, const char *lim, char *out, size_t cap)
+{
+    const char *lb, *rb;
+
+    out[0] = '\0';
+    while (s < lim && isdigit((unsigned char)*s)) s++;
+    if (s >= lim || *s != '[' || (rb = memchr(s, ']', (size_t)(lim - s))) == NULL) {
+        return;
+    }
+    lb = s + 1;
+    copy_trim(out, cap, lb, (size_t)(rb - lb));
+}
+
+/* The value after " key " in msg as a long, -1 when absent. */
+static long kv_long(const char *msg, const char *key)
+{
+    const char *p = strstr(msg, key);
+    char       *e;
+    long        v;
+
+    if (p == NULL) return -1;
+    p += strlen(key);
+    v = strtol(p, &e, 10);
+    return e == p ? -1 : v;
+}
+
+/* Init START/COMPLETE: "cudaDev 0 nvmlDev 0 busId 1b000"; and the topology
+ * line "comm 0x… rank 1 nRanks 8 nNodes 1 localRanks 8 localRank 1 MNNVL 0"
+ * (src/init.cc, 2.19+). */
+static void parse_rail_fields(const char *msg, fg_nccl_comm_t *c)
+{
+    const char *p;
+    long        v;
+
+    if ((v = kv_long(msg, " cudaDev ")) >= 0) c->cuda_dev = v;
+    if ((p = strstr(msg, " busId ")) != NULL) {
+        const char *e = p + 7;
+        while (isxdigit((unsigned char)*e)) e++;
+        if (e > p + 7) copy_trim(c->busid, sizeof(c->busid), p + 7, (size_t)(e - (p + 7)));
+    }
+    if ((v = kv_long(msg, " nNodes ")) >= 0) c->nnodes = v;
+    if ((v = kv_long(msg, " localRanks ")) >= 0) c->local_ranks = v;
+    if ((v = kv_long(msg, " localRank ")) >= 0) c->local_rank = v;
+}
+
+/* The comm of proc whose pointer is ptr ("0x…" at msg), -1 if none yet. */
+static long comm_by_ptr(const fg_nccl_log_t *log, long proc, const char *msg)
+{
+    char        ptr[32];
+    const char *e = msg + 5;
+    long        i;
+    int         k;
+
+    while (isxdigit((unsigned char)*e) || *e == 'x') e++;
+    copy_trim(ptr, sizeof(ptr), msg + 5, (size_t)(e - (msg + 5)));
+    for (i = log->procs[proc].last_comm, k = 0; i >= 0 && k < FG_NCCL_TID_SCAN;
+         i = log->comms[i].prev_in_proc, k++) {
+        if (strcmp(log->comms[i].comm, ptr) == 0) return i;
+    }
+    return -1;
+}
+
+int fg_nccl_channel_busids(const fg_nccl_comm_t *c, const fg_nccl_channel_t *ch,
+                           const char **from, const char **to)
+{
+    const char *own;
+
+    if (c->busid[0] == '\0' || ch->from_dev[0] == '\0' || ch->to_dev[0] == '\0') return 0;
+    own = ch->from_rank == c->rank ? ch->from_dev : ch->to_rank == c->rank ? ch->to_dev : NULL;
+    if (own == NULL || strcasecmp(own, c->busid) != 0) return 0;
+    *from = ch->from_dev;
+    *to   = ch->to_dev;
+    return 1;
+}
+
 static int parse_channel(const char *msg, fg_nccl_channel_t *ch)
 {
     const char *p = strchr(msg, ' '), *via, *arrow, *dir;   /* after "Channel "/"Ring " */
@@ -416,6 +496,8 @@ static int parse_channel(const char *msg, fg_nccl_channel_t *ch)
     if (p != NULL && arrow != NULL && arrow < via) {
         ch->from_rank = strtol(p + 3, NULL, 10);
         ch->to_rank   = strtol(arrow + 4, NULL, 10);
+        rank_bracket(p + 3, arrow, ch->from_dev, sizeof(ch->from_dev));
+        rank_bracket(arrow + 4, via, ch->to_dev, sizeof(ch->to_dev));
     }
     if ((dir = strstr(msg, "[send]")) != NULL && dir < via) {
         fg_strlcpy(ch->dir, "send", sizeof(ch->dir));
@@ -456,6 +538,7 @@ static void parse_init_line(const char *msg, fg_nccl_comm_t *c)
         while (isxdigit((unsigned char)*e) || *e == 'x') e++;
         copy_trim(c->comm_id, sizeof(c->comm_id), p + 7, (size_t)(e - (p + 7)));
     }
+    parse_rail_fields(msg, c);
 }
 
 /* "Bootstrap : Using eth0:10.0.0.1<0>", "Bootstrap: Using …", and the 2.4-2.5
@@ -578,6 +661,16 @@ static fg_nccl_change_t apply(fg_nccl_log_t *log, long proc, const line_head_t *
         }
         *comm_out = c;
         return FG_NCCL_CHANNEL;
+    }
+    if (starts(msg, "comm 0x") && strstr(msg, " nNodes ") != NULL) {   /* rails: topology line */
+        if ((c = comm_by_ptr(log, proc, msg)) < 0 && (c = pending_comm(log, proc, h->tid)) >= 0) {
+            parse_init_line(msg, &log->comms[c]);
+        }
+        if (c >= 0) {
+            parse_rail_fields(msg, &log->comms[c]);
+            *comm_out = c;
+        }
+        return FG_NCCL_FACT;
     }
     if (strstr(msg, "- Init START") != NULL) {
         if ((c = pending_comm(log, proc, h->tid)) >= 0) {

@@ -60,6 +60,133 @@ static group_t *group_of(report_t *r, const fg_event_rec_t *e, const char *pod)
     return &r->g[r->ng++];
 }
 
+/* ---- rails: GPU -> NICs used, per host ---------------------------------- */
+
+static rail_row_t *rail_of(rails_t *t, const char *host, const char *gpu)
+{
+    char   key[168];
+    size_t i, s;
+
+    snprintf(key, sizeof(key), "%s\x1f%s", host, gpu);
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t      ncap = t->cap ? t->cap * 2 : 64, *ns = malloc(ncap * sizeof(*ns));
+        rail_row_t *nr   = realloc(t->row, ncap * sizeof(*nr));
+        if (ns == NULL || nr == NULL) { free(ns); if (nr) t->row = nr; return NULL; }
+        t->row = nr;
+        for (i = 0; i < ncap; i++) ns[i] = (size_t)-1;
+        for (i = 0; i < t->n; i++) {
+            s = hash(t->row[i].key) & (ncap - 1);
+            while (ns[s] != (size_t)-1) s = (s + 1) & (ncap - 1);
+            ns[s] = i;
+        }
+        free(t->slots);
+        t->slots = ns;
+        t->cap   = ncap;
+    }
+    for (s = hash(key) & (t->cap - 1); t->slots[s] != (size_t)-1; s = (s + 1) & (t->cap - 1)) {
+        if (strcmp(t->row[t->slots[s]].key, key) == 0) return &t->row[t->slots[s]];
+    }
+    t->slots[s] = t->n;
+    memset(&t->row[t->n], 0, sizeof(rail_row_t));
+    fg_strlcpy(t->row[t->n].key, key, sizeof(t->row[0].key));
+    fg_strlcpy(t->row[t->n].host, host, sizeof(t->row[0].host));
+    fg_strlcpy(t->row[t->n].gpu, gpu, sizeof(t->row[0].gpu));
+    return &t->row[t->n++];
+}
+
+/* A NIC name without its port ("mlx5_0:1" -> "mlx5_0"), once per row. */
+static void rail_add_nic(rail_row_t *row, const char *nic, size_t n)
+{
+    const char *colon = memchr(nic, ':', n);
+    char        name[48];
+    int         k;
+
+    if (colon != NULL) n = (size_t)(colon - nic);
+    if (n == 0) return;
+    if (n >= sizeof(name)) n = sizeof(name) - 1;
+    memcpy(name, nic, n);
+    name[n] = '\0';
+    for (k = 0; k < row->nnic && strcmp(row->nic[k], name) != 0; k++) {}
+    if (k == row->nnic && k < MAX_RAIL_NICS) fg_strlcpy(row->nic[row->nnic++], name, sizeof(row->nic[0]));
+}
+
+static void add_rail(report_t *r, const fg_event_rec_t *e)
+{
+    rail_row_t *row;
+    int         i;
+
+    if (e->gpu[0] == '\0' || (row = rail_of(&r->rails, e->host, e->gpu)) == NULL) return;
+    row->events++;
+    row->wrong_rail += strcmp(e->rule, "topology.rail_affinity") == 0;
+    row->same_host += strcmp(e->rule, "topology.same_host_gpu") == 0;
+    if (e->nic[0] != '\0') {   /* "mlx5_0" or "mlx5_0,mlx5_3" */
+        const char *p = e->nic;
+        while (*p) {
+            size_t n = strcspn(p, ",");
+            rail_add_nic(row, p, n);
+            p += n;
+            if (*p == ',') p++;
+        }
+        return;
+    }
+    for (i = 0; i < e->nlanes; i++) {   /* UCX: the network lanes' devices */
+        if (e->lane_dev[i][0] != '\0' && !fg_lane_is_memory(e->lane_tl[i])) {
+            rail_add_nic(row, e->lane_dev[i], strlen(e->lane_dev[i]));
+        }
+    }
+}
+
+static void print_rails(const report_t *r, FILE *out)
+{
+    size_t i;
+    int    k;
+
+    if (r->rails.n == 0) return;
+    fprintf(out, "\nrails (GPU -> NICs used, from events naming a GPU):\n");
+    fprintf(out, "  %-16s %-14s %-24s %7s  %s\n", "HOST", "GPU", "NICS", "EVENTS", "TOPOLOGY FINDINGS");
+    for (i = 0; i < r->rails.n; i++) {
+        const rail_row_t *row = &r->rails.row[i];
+        char              nics[MAX_RAIL_NICS * 49] = "";
+        for (k = 0; k < row->nnic; k++) {
+            if (k) strcat(nics, ",");
+            strcat(nics, row->nic[k]);
+        }
+        fprintf(out, "  %-16s %-14s %-24s %7ld ", row->host, row->gpu, row->nnic ? nics : "(none named)", row->events);
+        if (row->wrong_rail) fprintf(out, " wrong rail x%ld", row->wrong_rail);
+        if (row->same_host) fprintf(out, " same-host not NVLink x%ld", row->same_host);
+        if (!row->wrong_rail && !row->same_host) fprintf(out, " none");
+        fprintf(out, "\n");
+    }
+}
+
+static void rails_json(const report_t *r, fg_sbuf_t *sb)
+{
+    size_t i;
+    int    k;
+
+    if (r->rails.n == 0) return;   /* beside the documented keys only when there are rows */
+    fg_sb_puts(sb, ",\"rails\":[");
+    for (i = 0; i < r->rails.n; i++) {
+        const rail_row_t *row = &r->rails.row[i];
+        int               first = 1;
+        fg_sb_puts(sb, i ? ",{" : "{");
+        fg_json_kv_str(sb, &first, "host", row->host);
+        fg_json_kv_str(sb, &first, "gpu", row->gpu);
+        fg_json_key(sb, &first, "nics");
+        fg_sb_putc(sb, '[');
+        for (k = 0; k < row->nnic; k++) {
+            if (k) fg_sb_putc(sb, ',');
+            fg_json_str(sb, row->nic[k]);
+        }
+        fg_sb_putc(sb, ']');
+        fg_json_kv_long(sb, &first, "events", row->events);
+        fg_json_kv_long(sb, &first, "wrong_rail", row->wrong_rail);
+        fg_json_kv_long(sb, &first, "same_host", row->same_host);
+        fg_sb_putc(sb, '}');
+    }
+    fg_sb_putc(sb, ']');
+}
+
 /* "[pod/decode-0/worker] " (kubectl logs --prefix) -> "decode-0" */
 static void pod_of(const char *prefix, char *out, size_t cap)
 {
@@ -202,6 +329,7 @@ static void add_event(report_t *r, const fg_event_rec_t *e)
     if ((g = group_of(r, e, pod)) == NULL) return;
     r->events++;
     g->events++;
+    add_rail(r, e);
     if (strcmp(e->verdict, "violation") == 0 && strcmp(e->event, "summary") != 0) {
         int rule = add_rule(r, e);
         g->violations++;
@@ -524,6 +652,7 @@ static void print_human(const report_t *r, FILE *out)
         k++;
     }
     if (k == 0) fprintf(out, "  none\n");
+    print_rails(r, out);
     if (r->dup_paths > 0) fprintf(out, "\n%ld links to files or folders already read (or to nothing) were skipped\n", r->dup_paths);
     free(with);
     free(without);
@@ -623,14 +752,16 @@ static void build_json(const report_t *r, fg_sbuf_t *sbp, char *with, char *with
         fg_json_kv_str(&sb, &first, "others", without);
         fg_sb_putc(&sb, '}');
     }
-    fg_sb_puts(&sb, "]}");
+    fg_sb_putc(&sb, ']');
+    rails_json(r, &sb);
+    fg_sb_putc(&sb, '}');
     *sbp = sb;
 }
 
 /* Never cut: the buffer grows until the whole object fits. */
 static void print_json(const report_t *r, FILE *out)
 {
-    size_t    cap = 65536 + r->ng * 4096 + (size_t)r->nrules * 4096, lcap = list_cap(r);
+    size_t    cap = 65536 + r->ng * 4096 + (size_t)r->nrules * 4096 + r->rails.n * 1024, lcap = list_cap(r);
     char     *with = malloc(lcap), *without = malloc(lcap), *buf = NULL;
     fg_sbuf_t sb;
 
@@ -697,6 +828,8 @@ static void report_free(report_t *r)
     free(r->g);
     free(r->slots);
     free(r->rules);
+    free(r->rails.row);
+    free(r->rails.slots);
     free(r->seen.dev);
     free(r->seen.ino);
     free(r->fi);

@@ -9,6 +9,7 @@
 #include "fabguard/common.h"
 #include "fabguard/finding.h"
 #include "fabguard/policy.h"
+#include "fabguard/topo.h"
 
 int explain_looks_like_nccl(const char *text, size_t len);
 int explain_nccl(const char *name, const char *text, size_t len,
@@ -43,5 +44,9 @@ typedef struct {
 } fvec_t;
 /* Appends f's findings; returns their first index, or -1 on OOM. */
 long fvec_add(fvec_t *fv, const fg_findings_t *f);
+
+/* Rails (explain --root DIR): the node's GPU-NIC table NCCL channels are
+ * judged against; NULL (the default) judges only what needs no tree. */
+void explain_set_topo(const fg_topo_t *t);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fabguard/judge.h"
+#include "fabguard/judge_topo.h"
 #include "fabguard/json.h"
 #include "fabguard/nccl_log.h"
 #include "cli.h"
@@ -19,6 +20,7 @@
 typedef struct {
     long   proc, comm;
     size_t f0, nf;   /* findings in the fvec */
+    size_t a0, na;   /* advisories (topology rules under `warn`) in the adv fvec */
 } unit_t;
 
 typedef struct {
@@ -28,6 +30,7 @@ typedef struct {
     size_t ncls;
     long   first_unit, nunits;  /* units of this process are contiguous */
     size_t violations;
+    size_t advisories;
 } proc_info_t;
 
 void jout_begin(jout_t *j, FILE *out)
@@ -90,6 +93,121 @@ long fvec_add(fvec_t *fv, const fg_findings_t *f)
     memcpy(fv->v + fv->n, f->v, f->n * sizeof(*f->v));
     fv->n += f->n;
     return start;
+}
+
+/* ---- rails and same-host channels (topology rules) ----------------------- */
+
+static const fg_topo_t *g_topo;   /* explain --root: the node's rail table */
+
+void explain_set_topo(const fg_topo_t *t)
+{
+    g_topo = t;
+}
+
+/* (commId, rank) -> comm, sorted once: which host a channel's peer is on. */
+typedef struct {
+    const char *comm_id;
+    long        rank;
+    long        comm;
+} peer_key_t;
+
+static int peer_cmp(const void *a, const void *b)
+{
+    const peer_key_t *x = a, *y = b;
+    int               c = strcmp(x->comm_id, y->comm_id);
+
+    return c ? c : (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+static peer_key_t *peer_index(const fg_nccl_log_t *log, size_t *n)
+{
+    peer_key_t *v = malloc((log->ncomms + 1) * sizeof(*v));
+    size_t      i;
+
+    *n = 0;
+    if (v == NULL) return NULL;
+    for (i = 0; i < log->ncomms; i++) {
+        if (log->comms[i].comm_id[0] != '\0' && log->comms[i].rank >= 0) {
+            v[*n].comm_id = log->comms[i].comm_id;
+            v[*n].rank    = log->comms[i].rank;
+            v[(*n)++].comm = (long)i;
+        }
+    }
+    qsort(v, *n, sizeof(*v), peer_cmp);
+    return v;
+}
+
+typedef struct {
+    const fg_nccl_log_t *log;
+    const peer_key_t    *idx;
+    size_t               nidx;
+} peer_ctx_t;
+
+/* 1 when the peer rank's process of the same commId logged from this host
+ * (NET between local ranks of a multi-node comm, or a log without nNodes). */
+static int channel_intra_node(void *ctxp, const fg_nccl_comm_t *c, const fg_nccl_channel_t *ch)
+{
+    const peer_ctx_t    *ctx = ctxp;
+    const fg_nccl_log_t *log = ctx->log;
+    const peer_key_t    *idx = ctx->idx;
+    size_t               nidx = ctx->nidx;
+    peer_key_t           key, *hit;
+    const char          *host = log->procs[c->proc].host;
+
+    if (idx == NULL || c->comm_id[0] == '\0' || host[0] == '\0' || c->rank < 0) return 0;
+    key.comm_id = c->comm_id;
+    key.rank    = ch->from_rank == c->rank ? ch->to_rank : ch->from_rank;
+    if (key.rank < 0 || key.rank == c->rank) return 0;
+    hit = bsearch(&key, idx, nidx, sizeof(*idx), peer_cmp);
+    return hit != NULL && strcmp(log->procs[log->comms[hit->comm].proc].host, host) == 0;
+}
+
+/* Topology findings of one communicator (fg_judge_topo_nccl_comm). */
+static void judge_topo_comm(const fg_policy_t *pol, const fg_nccl_log_t *log, long comm,
+                            const peer_key_t *idx, size_t nidx, fg_findings_t *out)
+{
+    peer_ctx_t ctx = { log, idx, nidx };
+
+    if (comm < 0) return;
+    fg_judge_topo_nccl_comm(pol, g_topo, &log->procs[log->comms[comm].proc], &log->comms[comm],
+                            channel_intra_node, &ctx, out);
+}
+
+/* Moves f's topology findings that are advisories into adv. */
+static void split_advisories(const fg_policy_t *pol, fg_findings_t *f, fg_findings_t *adv)
+{
+    size_t i, n = 0;
+
+    memset(adv, 0, sizeof(*adv));
+    for (i = 0; i < f->n; i++) {
+        if (fg_topo_finding_is_advisory(pol, &f->v[i])) {
+            if (adv->n < FG_MAX_FINDINGS) adv->v[adv->n++] = f->v[i];
+        } else {
+            f->v[n++] = f->v[i];
+        }
+    }
+    f->n = n;
+}
+
+static void print_rail(FILE *out, const fg_nccl_comm_t *cm)
+{
+    if (cm->busid[0] == '\0' && cm->nnodes < 0) return;
+    fprintf(out, "    gpu");
+    if (cm->busid[0]) fprintf(out, " busId %s", cm->busid);
+    if (cm->cuda_dev >= 0) fprintf(out, " cudaDev %ld", cm->cuda_dev);
+    if (g_topo != NULL && cm->busid[0]) {
+        int  g = fg_topo_gpu_by_busid(g_topo, cm->busid);
+        char near[160];
+        if (g >= 0) {
+            fg_topo_nearest(g_topo, g, near, sizeof(near));
+            fprintf(out, " = %s, nearest NIC %s (%s)%s", g_topo->gpu_bdf[g], near[0] ? near : "none",
+                    fg_dist_name(g_topo->best[g]), g_topo->flat ? ", flat tree (VM): not judged" : "");
+        } else {
+            fprintf(out, " (not on the --root node)");
+        }
+    }
+    if (cm->nnodes >= 0) fprintf(out, ", nNodes %ld localRanks %ld", cm->nnodes, cm->local_ranks);
+    fprintf(out, "\n");
 }
 
 int explain_looks_like_nccl(const char *text, size_t len)
@@ -172,8 +290,21 @@ static void put_devices(fg_sbuf_t *sb, const fg_nccl_proc_t *p)
     fg_sb_putc(sb, ']');
 }
 
+/* Rails: the comm's GPU and node span (null when not logged). */
+static void put_comm_rail(fg_sbuf_t *sb, int *first, const fg_nccl_comm_t *c)
+{
+    fg_json_kv_str(sb, first, "gpu_busid", c && c->busid[0] ? c->busid : NULL);
+    fg_json_key(sb, first, "cuda_dev");
+    if (c && c->cuda_dev >= 0) fg_sb_putl(sb, c->cuda_dev); else fg_sb_puts(sb, "null");
+    fg_json_key(sb, first, "nnodes");
+    if (c && c->nnodes >= 0) fg_sb_putl(sb, c->nnodes); else fg_sb_puts(sb, "null");
+    fg_json_key(sb, first, "local_ranks");
+    if (c && c->local_ranks >= 0) fg_sb_putl(sb, c->local_ranks); else fg_sb_puts(sb, "null");
+}
+
 /* One "comms" entry (the shape explain always printed). */
-static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u, const fvec_t *fv)
+static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u, const fvec_t *fv,
+                     const fvec_t *adv)
 {
     fg_sbuf_t            *sb = &j->sb;
     const fg_nccl_proc_t *p  = &log->procs[u->proc];
@@ -206,6 +337,12 @@ static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u, const
     fg_sb_putc(sb, '[');
     jout_findings(sb, fv->v + u->f0, u->nf, &fi);
     fg_sb_putc(sb, ']');
+    put_comm_rail(sb, &first, c);
+    fi = 1;
+    fg_json_key(sb, &first, "advisories");
+    fg_sb_putc(sb, '[');
+    jout_findings(sb, adv->v + u->a0, u->na, &fi);
+    fg_sb_putc(sb, ']');
 }
 
 /* aws-ofi-nccl's choice: "ofi_provider", "ofi_fabric", "ofi_nics" (null
@@ -221,7 +358,7 @@ static void put_ofi(fg_sbuf_t *sb, int *first, const fg_nccl_proc_t *p)
 }
 
 static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const proc_info_t *pinfo,
-                        const unit_t *units, const fvec_t *fv)
+                        const unit_t *units, const fvec_t *fv, const fvec_t *adv)
 {
     fg_sbuf_t            *sb = &j->sb;
     const fg_nccl_proc_t *p  = &log->procs[pi];
@@ -266,6 +403,7 @@ static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const pr
         fg_json_kv_bool(sb, &f2, "complete", cm->complete);
         fg_json_kv_str(sb, &f2, "net", cm->net[0] ? cm->net : NULL);
         fg_json_kv_long(sb, &f2, "channels", (long)cm->nch);
+        put_comm_rail(sb, &f2, cm);
         fg_sb_putc(sb, '}');
         jout_step(j);
     }
@@ -277,11 +415,20 @@ static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const pr
         jout_step(j);
     }
     fg_sb_putc(sb, ']');
-    fg_json_kv_str(sb, &first, "verdict", pinfo->violations ? "violation" : "ok");
+    fg_json_key(sb, &first, "advisories");
+    fg_sb_putc(sb, '[');
+    fi = 1;
+    for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
+        jout_findings(sb, adv->v + units[u].a0, units[u].na, &fi);
+        jout_step(j);
+    }
+    fg_sb_putc(sb, ']');
+    fg_json_kv_str(sb, &first, "verdict", pinfo->violations ? "violation" : pinfo->advisories ? "info" : "ok");
 }
 
 static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log, size_t pi,
-                          const proc_info_t *pinfo, const unit_t *units, const fvec_t *fv)
+                          const proc_info_t *pinfo, const unit_t *units, const fvec_t *fv,
+                          const fvec_t *adv)
 {
     const fg_nccl_proc_t *p = &log->procs[pi];
     const char           *ver = p->version[0] ? p->version : log->version;
@@ -321,6 +468,7 @@ static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log,
             fprintf(out, "%s %s", shown ? "," : ":", cm->channels[shown].transport);
         }
         fprintf(out, "%s\n", cm->nch > shown ? ", …" : "");
+        print_rail(out, cm);
     }
     if (p->warnings) {
         fprintf(out, "  NCCL WARN  %ld, last: %s\n", p->warnings, p->last_warning);
@@ -330,12 +478,17 @@ static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log,
             const fg_finding_t *f = &fv->v[units[u].f0 + i];
             fprintf(out, "  VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
         }
+        for (i = 0; i < units[u].na; i++) {
+            const fg_finding_t *f = &adv->v[units[u].a0 + i];
+            fprintf(out, "  NOTE %s (%s, advisory) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
+        }
     }
-    fprintf(out, "  verdict: %s\n", pinfo->violations ? "VIOLATION" : "ok");
+    fprintf(out, "  verdict: %s\n", pinfo->violations ? "VIOLATION" : pinfo->advisories ? "info" : "ok");
 }
 
 /* The union over processes of the top-level fields. */
-static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pinfo, const fvec_t *fv)
+static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pinfo, const fvec_t *fv,
+                      const fvec_t *adv)
 {
     fg_sbuf_t  *sb = &j->sb;
     const char *ver = log->version[0] ? log->version : NULL, *net = NULL, *boot = NULL;
@@ -389,6 +542,17 @@ static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pi
         jout_step(j);
     }
     fg_sb_putc(sb, ']');
+    if (adv->n == 0) {
+        return;   /* the design's keys; advisories only beside them when there are any */
+    }
+    fg_json_key(sb, &first, "advisories");
+    fg_sb_putc(sb, '[');
+    fi = 1;
+    for (i = 0; i < adv->n; i++) {
+        jout_findings(sb, adv->v + i, 1, &fi);
+        jout_step(j);
+    }
+    fg_sb_putc(sb, ']');
 }
 
 int explain_nccl(const char *name, const char *text, size_t len,
@@ -402,7 +566,9 @@ int explain_nccl(const char *name, const char *text, size_t len,
     size_t           nunits = 0, i, violations = 0;
     const char      *p = text, *end = text + len;
     int              rc = 0;
-    fvec_t           fv = { NULL, 0, 0 };
+    fvec_t           fv = { NULL, 0, 0 }, adv = { NULL, 0, 0 };
+    peer_key_t      *pidx;
+    size_t           npidx = 0;
 
     fg_nccl_log_init(&log);
     while (p < end) {
@@ -442,20 +608,27 @@ int explain_nccl(const char *name, const char *text, size_t len,
         nunits += (size_t)n;
         proc_facts(&log, i, &pinfo[i]);
     }
+    pidx = peer_index(&log, &npidx);
     for (i = 0; i < nunits && rc == 0; i++) {
-        fg_findings_t f;
-        long          at;
+        fg_findings_t f, a;
+        long          at, aat;
         memset(&f, 0, sizeof(f));
         fg_judge_nccl(pol, &mgmt, &log, units[i].proc, units[i].comm, &f);
-        if ((at = fvec_add(&fv, &f)) < 0) {
+        judge_topo_comm(pol, &log, units[i].comm, pidx, npidx, &f);
+        split_advisories(pol, &f, &a);
+        if ((at = fvec_add(&fv, &f)) < 0 || (aat = fvec_add(&adv, &a)) < 0) {
             rc = cli_usage_error("explain", "out of memory");
             break;
         }
         units[i].f0 = (size_t)at;
         units[i].nf = f.n;
+        units[i].a0 = (size_t)aat;
+        units[i].na = a.n;
         violations += f.n;
         pinfo[units[i].proc].violations += f.n;
+        pinfo[units[i].proc].advisories += a.n;
     }
+    free(pidx);
     if (rc != 0) {
         /* reported */
     } else if (json) {
@@ -466,19 +639,19 @@ int explain_nccl(const char *name, const char *text, size_t len,
         } else {
             jout_begin(j, out);
             fg_sb_putc(&j->sb, '{');
-            put_union(j, &log, pinfo, &fv);
+            put_union(j, &log, pinfo, &fv, &adv);
             fg_sb_puts(&j->sb, ",\"processes\":[");
             for (i = 0; i < log.nprocs; i++) {
                 fg_sb_puts(&j->sb, fp ? "{" : ",{");
                 fp = 0;
-                put_process(j, &log, i, &pinfo[i], units, &fv);
+                put_process(j, &log, i, &pinfo[i], units, &fv, &adv);
                 fg_sb_putc(&j->sb, '}');
                 jout_step(j);
             }
             fg_sb_puts(&j->sb, "],\"comms\":[");
             for (i = 0; i < nunits; i++) {
                 fg_sb_puts(&j->sb, i ? ",{" : "{");
-                put_unit(j, &log, &units[i], &fv);
+                put_unit(j, &log, &units[i], &fv, &adv);
                 fg_sb_putc(&j->sb, '}');
                 jout_step(j);
             }
@@ -490,7 +663,7 @@ int explain_nccl(const char *name, const char *text, size_t len,
         }
     } else {
         for (i = 0; i < log.nprocs; i++) {
-            print_process(out, name, &log, i, &pinfo[i], units, &fv);
+            print_process(out, name, &log, i, &pinfo[i], units, &fv, &adv);
         }
         if (log.nprocs == 0) {
             fprintf(out, "%s: NCCL %s log with no process facts (no INFO lines?)\n", name,
@@ -500,6 +673,7 @@ int explain_nccl(const char *name, const char *text, size_t len,
     free(units);
     free(pinfo);
     free(fv.v);
+    free(adv.v);
     fg_nccl_log_free(&log);
     if (rc != 0) {
         return rc;

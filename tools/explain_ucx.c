@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fabguard/judge.h"
+#include "fabguard/judge_topo.h"
 #include "fabguard/json.h"
 #include "fabguard/ucx_text.h"
 #include "cli.h"
@@ -19,6 +20,7 @@
 
 typedef struct {
     size_t f0, nf;         /* findings in the fvec */
+    size_t a0, na;         /* advisories (topology rules under `warn`) in the adv fvec */
     char   note[MAX_NOTES][200];
     size_t nnotes;
 } cfg_verdict_t;
@@ -35,13 +37,94 @@ static void add_note(cfg_verdict_t *v, const char *fmt, const char *a, const cha
     }
 }
 
+/* ---- same-host GPU traffic ------------------------------------------------ */
+
+#define MAX_GPU_LINES 4096
+
+/* Protocol-table headers of intra-node configurations naming CUDA memory
+ * ("| ucp_context_0 intra-node cfg#1 | remote memory write by ucp_put*
+ * from host memory to cuda/dev[0] |", "… from cuda/GPU0"): collected once. */
+typedef struct {
+    const char *line[MAX_GPU_LINES];
+    size_t      len[MAX_GPU_LINES];
+    size_t      n;
+} gpu_lines_t;
+
+static void collect_gpu_lines(const char *text, size_t len, gpu_lines_t *g)
+{
+    const char *p = text, *end = text + len;
+
+    g->n = 0;
+    while (p < end && g->n < MAX_GPU_LINES) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t      n  = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *k  = memmem(p, n, " intra-node cfg#", 16);
+        if (k != NULL && memmem(k, n - (size_t)(k - p), "cuda", 4) != NULL) {
+            g->line[g->n]  = p;
+            g->len[g->n++] = n;
+        }
+        p = nl ? nl + 1 : end;
+    }
+}
+
+/* 1 when the text proves this intra-node configuration moves GPU memory:
+ * a CUDA lane (cuda_copy/cuda_ipc/gdr_copy), or its protocol table naming
+ * cuda memory. */
+static int config_moves_gpu(const fg_ucx_config_t *c, const gpu_lines_t *g)
+{
+    char        key[160];
+    const char *cfg = strstr(c->name, " cfg#");
+    size_t      i;
+
+    for (i = 0; i < c->n; i++) {
+        if (strncmp(c->lane[i].transport, "cuda", 4) == 0 || strcmp(c->lane[i].transport, "gdr_copy") == 0) {
+            return 1;
+        }
+    }
+    if (cfg == NULL) return 0;
+    snprintf(key, sizeof(key), "%.*s intra-node%s", (int)(cfg - c->name), c->name, cfg);
+    for (i = 0; i < g->n; i++) {
+        const char *k = memmem(g->line[i], g->len[i], key, strlen(key));
+        const char *e = k ? k + strlen(key) : NULL;
+        if (k == NULL || (e < g->line[i] + g->len[i] && *e >= '0' && *e <= '9')) continue;
+        if (c->proc[0] != '\0') {   /* same process: "[host:pid:tid]" prefix */
+            const char *q = memmem(g->line[i], g->len[i], c->proc, strlen(c->proc));
+            if (q == NULL || q[strlen(c->proc)] != ':') continue;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Topology judgement of one configuration: an intra-node one that moves
+ * GPU memory without cuda_ipc (fg_judge_same_host_lanes). */
+static void judge_same_host(const fg_policy_t *pol, const fg_ucx_config_t *c, const gpu_lines_t *g,
+                            fg_findings_t *out)
+{
+    fg_lane_set_t *set;
+    size_t         i;
+
+    if (strcmp(c->scope, "intra-node") != 0 || !config_moves_gpu(c, g) ||
+        (set = calloc(1, sizeof(*set))) == NULL) {
+        return;
+    }
+    for (i = 0; i < c->n; i++) {
+        if (fg_ucx_lane_is_data(&c->lane[i])) {
+            fg_lane_set_add(set, c->lane[i].transport, c->lane[i].device, c->lane[i].usage);
+        }
+    }
+    fg_judge_same_host_lanes(pol, set, out);
+    free(set);
+}
+
 /* Policy on the data lanes; notes on how the configuration moves data. */
 static int judge_config(const fg_policy_t *pol, const fg_ifset_t *mgmt, const fg_ucx_config_t *c,
-                        cfg_verdict_t *v, fvec_t *fv)
+                        const gpu_lines_t *g, cfg_verdict_t *v, fvec_t *fv, fvec_t *adv)
 {
     fg_lane_set_t *set = calloc(1, sizeof(*set));
-    fg_findings_t  f;
-    long           at;
+    fg_findings_t  f, a;
+    long           at, aat;
+    size_t         n;
     size_t         i;
     const char    *mem_am_only = NULL;
 
@@ -77,11 +160,23 @@ static int judge_config(const fg_policy_t *pol, const fg_ifset_t *mgmt, const fg
     memset(&f, 0, sizeof(f));
     fg_judge_ucx_lanes(pol, mgmt, set, &f);
     free(set);
-    if ((at = fvec_add(fv, &f)) < 0) {
+    judge_same_host(pol, c, g, &f);
+    memset(&a, 0, sizeof(a));
+    for (i = 0, n = 0; i < f.n; i++) {   /* rules under `warn`: advisories */
+        if (fg_topo_finding_is_advisory(pol, &f.v[i])) {
+            if (a.n < FG_MAX_FINDINGS) a.v[a.n++] = f.v[i];
+        } else {
+            f.v[n++] = f.v[i];
+        }
+    }
+    f.n = n;
+    if ((at = fvec_add(fv, &f)) < 0 || (aat = fvec_add(adv, &a)) < 0) {
         return -1;
     }
     v->f0 = (size_t)at;
     v->nf = f.n;
+    v->a0 = (size_t)aat;
+    v->na = a.n;
     return 0;
 }
 
@@ -117,7 +212,8 @@ static void put_lane(fg_sbuf_t *sb, const fg_lane_t *l, int lead_comma)
     fg_sb_putc(sb, '}');
 }
 
-static void put_config(jout_t *j, const fg_ucx_config_t *c, const cfg_verdict_t *v, const fvec_t *fv)
+static void put_config(jout_t *j, const fg_ucx_config_t *c, const cfg_verdict_t *v, const fvec_t *fv,
+                       const fvec_t *adv)
 {
     fg_sbuf_t *sb = &j->sb;
     int        f = 1, fi = 1;
@@ -144,10 +240,16 @@ static void put_config(jout_t *j, const fg_ucx_config_t *c, const cfg_verdict_t 
     fg_sb_putc(sb, '[');
     jout_findings(sb, fv->v + v->f0, v->nf, &fi);
     fg_sb_putc(sb, ']');
-    fg_json_kv_str(sb, &f, "verdict", v->nf ? "violation" : "ok");
+    fg_json_key(sb, &f, "advisories");
+    fg_sb_putc(sb, '[');
+    fi = 1;
+    jout_findings(sb, adv->v + v->a0, v->na, &fi);
+    fg_sb_putc(sb, ']');
+    fg_json_kv_str(sb, &f, "verdict", v->nf ? "violation" : v->na ? "info" : "ok");
 }
 
-static void print_config(FILE *out, const fg_ucx_config_t *c, const cfg_verdict_t *v, const fvec_t *fv)
+static void print_config(FILE *out, const fg_ucx_config_t *c, const cfg_verdict_t *v, const fvec_t *fv,
+                         const fvec_t *adv)
 {
     size_t i;
 
@@ -169,7 +271,11 @@ static void print_config(FILE *out, const fg_ucx_config_t *c, const cfg_verdict_
         const fg_finding_t *f = &fv->v[v->f0 + i];
         fprintf(out, "    VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
     }
-    fprintf(out, "    verdict: %s\n", v->nf ? "VIOLATION" : "ok");
+    for (i = 0; i < v->na; i++) {
+        const fg_finding_t *f = &adv->v[v->a0 + i];
+        fprintf(out, "    NOTE %s (%s, advisory) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
+    }
+    fprintf(out, "    verdict: %s\n", v->nf ? "VIOLATION" : v->na ? "info" : "ok");
 }
 
 int explain_ucx(const char *name, const char *text, size_t len,
@@ -181,7 +287,8 @@ int explain_ucx(const char *name, const char *text, size_t len,
     const char    *p = text, *end = text + len;
     size_t         i, k, violations = 0, nunion = 0;
     int            rc = 0;
-    fvec_t         fv = { NULL, 0, 0 };
+    fvec_t         fv = { NULL, 0, 0 }, adv = { NULL, 0, 0 };
+    gpu_lines_t   *g;
 
     fg_ucx_text_init(&t);
     while (p < end) {
@@ -202,14 +309,20 @@ int explain_ucx(const char *name, const char *text, size_t len,
     memset(&mgmt, 0, sizeof(mgmt));
     fg_mgmt_ifaces(pol, NULL, &mgmt);
     v = calloc(t.n + 1, sizeof(*v));
-    if (v == NULL) {
+    g = malloc(sizeof(*g));
+    if (v == NULL || g == NULL) {
+        free(v);
+        free(g);
         fg_ucx_text_free(&t);
         return cli_usage_error("explain", "out of memory");
     }
+    collect_gpu_lines(text, len, g);
     for (i = 0; i < t.n; i++) {
-        if (judge_config(pol, &mgmt, &t.cfg[i], &v[i], &fv) < 0) {
+        if (judge_config(pol, &mgmt, &t.cfg[i], g, &v[i], &fv, &adv) < 0) {
             free(v);
+            free(g);
             free(fv.v);
+            free(adv.v);
             fg_ucx_text_free(&t);
             return cli_usage_error("explain", "out of memory");
         }
@@ -223,7 +336,9 @@ int explain_ucx(const char *name, const char *text, size_t len,
             free(j);
             free(uni);
             free(v);
+            free(g);
             free(fv.v);
+            free(adv.v);
             fg_ucx_text_free(&t);
             return cli_usage_error("explain", "out of memory");
         }
@@ -252,6 +367,14 @@ int explain_ucx(const char *name, const char *text, size_t len,
             jout_findings(&j->sb, fv.v + i, 1, &fi);
             jout_step(j);
         }
+        if (adv.n > 0) {   /* beside the design's keys only when there are any */
+            fg_sb_puts(&j->sb, "],\"advisories\":[");
+            fi = 1;
+            for (i = 0; i < adv.n; i++) {
+                jout_findings(&j->sb, adv.v + i, 1, &fi);
+                jout_step(j);
+            }
+        }
         fg_sb_puts(&j->sb, "],\"ucx_version\":");
         fg_json_str(&j->sb, t.version[0] ? t.version : NULL);
         fg_sb_puts(&j->sb, ",\"resources\":[");
@@ -266,7 +389,7 @@ int explain_ucx(const char *name, const char *text, size_t len,
         fg_sb_puts(&j->sb, "],\"configs\":[");
         for (i = 0; i < t.n; i++) {
             fg_sb_puts(&j->sb, i ? ",{" : "{");
-            put_config(j, &t.cfg[i], &v[i], &fv);
+            put_config(j, &t.cfg[i], &v[i], &fv, &adv);
             fg_sb_putc(&j->sb, '}');
             jout_step(j);
         }
@@ -287,7 +410,7 @@ int explain_ucx(const char *name, const char *text, size_t len,
             fprintf(out, "\n");
         }
         for (i = 0; i < t.n; i++) {
-            print_config(out, &t.cfg[i], &v[i], &fv);
+            print_config(out, &t.cfg[i], &v[i], &fv, &adv);
         }
         if (t.n == 0) {
             fprintf(out, "  no endpoint configuration in this output (benchmark results and device\n"
@@ -295,7 +418,9 @@ int explain_ucx(const char *name, const char *text, size_t len,
         }
     }
     free(v);
+    free(g);
     free(fv.v);
+    free(adv.v);
     fg_ucx_text_free(&t);
     if (rc != 0) {
         return rc;

@@ -59,6 +59,23 @@ typedef struct {
     size_t  n, cap;
 } idset_t;
 
+/* Rails: one row per host and GPU, from events carrying "gpu" (bus id):
+ * the NICs its traffic went through ("nic", else the network lanes'
+ * devices) and how many of its events were topology findings. */
+#define MAX_RAIL_NICS 8
+typedef struct {
+    char key[168], host[128], gpu[32];
+    char nic[MAX_RAIL_NICS][48];
+    int  nnic;
+    long events, wrong_rail, same_host;
+} rail_row_t;
+
+typedef struct {
+    rail_row_t *row;
+    size_t      n, cap;   /* open addressing over slots: cap is a power of two */
+    size_t     *slots;
+} rails_t;
+
 enum { V_OK, V_VIOLATION, V_INFO, V_COUNT };
 
 typedef struct {
@@ -71,6 +88,7 @@ typedef struct {
     long     procs_checked, procs_not_checked;
     long     ep_verdict[V_COUNT], comm_verdict[V_COUNT];
     long     dup_paths;   /* links to a file or folder already read, or dangling */
+    rails_t  rails;       /* additive: GPU -> NICs per host */
     idset_t  seen;
     int      errors;
     fi_tally_t *fi;       /* libfabric opens by provider */

@@ -26,6 +26,12 @@ typedef struct {
     long             nranks;    /* -1 unknown */
     const fg_kv_t   *extra;
     size_t           nextra;
+    /* additive (rails), NULL = absent: the GPU whose memory the endpoint or
+     * communicator moves, as a PCI bus id ("0000:36:00.0", or NCCL's
+     * "36000"), and the NIC(s) it goes through ("mlx5_0"; several
+     * comma-separated) */
+    const char      *gpu;
+    const char      *nic;
 } fg_event_t;
 
 typedef struct {

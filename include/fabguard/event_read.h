@@ -14,6 +14,7 @@ typedef struct {
     char prefix[128];             /* text before the object, e.g. "[pod/x/c] " */
     char ts[40], host[128], prog[128], lib[16], event[16], verdict[16];
     char rule[64], detail[256], comm[40];
+    char gpu[32], nic[128];       /* additive (rails): "gpu" and "nic", "" absent */
     long pid, rank, nranks, fork_parent;
     char lane_tl[FG_READ_LANES_MAX][32];
     char lane_dev[FG_READ_LANES_MAX][64];

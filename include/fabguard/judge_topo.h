@@ -35,6 +35,18 @@ void fg_judge_same_host_nccl_channel(const fg_policy_t *pol,
                                      const fg_nccl_channel_t *ch,
                                      fg_findings_t *out);
 
+/* Whether a channel's two ranks are on one node (explain: from the peer's
+ * host in a whole job's log); NULL: the comm's own "nNodes 1". */
+typedef int (*fg_nccl_intra_fn)(void *ctx, const fg_nccl_comm_t *c, const fg_nccl_channel_t *ch);
+
+/* All topology findings of one communicator of process `proc`: rails
+ * (t != NULL and the comm's busId logged) and intra-node NET channels; each
+ * distinct NET transport is judged once (eight channels over NET/IB/0 make
+ * one finding). Used by explain and by the shim's in-process reader. */
+void fg_judge_topo_nccl_comm(const fg_policy_t *pol, const fg_topo_t *t,
+                             const fg_nccl_proc_t *proc, const fg_nccl_comm_t *c,
+                             fg_nccl_intra_fn intra, void *ctx, fg_findings_t *out);
+
 /* Index of the net device a channel uses ("NET/IB/3/GDRDMA" -> 3), -1 if
  * the channel is not a NET one or carries no index. */
 int fg_nccl_channel_net_index(const char *transport);

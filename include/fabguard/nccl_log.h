@@ -57,6 +57,11 @@ typedef struct {
     char dir[8];          /* "send", "receive" or "" */
     char transport[64];   /* as printed after "via": "NET/IB/0/GDRDMA", "P2P/IPC" */
     int  gdr;             /* 1 GDRDMA, 0 a NET channel without it, -1 n/a */
+    /* additive (rails): the text in brackets after each rank, "0[1b000]":
+     * older NCCL (2.7 .. 2.1x) print the GPU's busId there (src/transport net.cc, p2p.cc, shm.cc:
+     * "%d[%lx]"), newer ones a device number ("0[0]"); which one it is
+     * follows from the comm's own busId (fg_nccl_channel_busids) */
+    char from_dev[20], to_dev[20];
 } fg_nccl_channel_t;
 
 /* Facts NCCL prints once per process (network init is per process). */
@@ -100,6 +105,12 @@ typedef struct {
     fg_nccl_channel_t *channels;
     size_t             nch, capch;
     long               prev_in_proc;        /* older comm of the same process, -1 */
+    /* additive (rails): from the init lines "… cudaDev 0 nvmlDev 0 busId
+     * 1b000 …" and "comm 0x… rank 1 nRanks 8 nNodes 1 localRanks 8
+     * localRank 1 MNNVL 0"; "" / -1 when not logged */
+    char               busid[20];           /* NCCL's spelling: "1b000" */
+    long               cuda_dev;
+    long               nnodes, local_ranks, local_rank;
 } fg_nccl_comm_t;
 
 typedef struct {
@@ -146,5 +157,10 @@ const char *fg_nccl_proc_net(const fg_nccl_log_t *log, size_t proc, char *buf, s
 /* The transport class of a channel: "NET/<net>", "P2P/<kind>", else the
  * first path component ("SHM", "NVLS", "CollNet"). */
 void fg_nccl_transport_class(const char *transport, char *out, size_t cap);
+/* The busIds of a channel's two ranks when its brackets carry busIds (the
+ * bracket of the comm's own rank equals the comm's busId): 1 and both
+ * written, else 0. */
+int fg_nccl_channel_busids(const fg_nccl_comm_t *c, const fg_nccl_channel_t *ch,
+                           const char **from, const char **to);
 
 #endif

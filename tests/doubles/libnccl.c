@@ -516,6 +516,40 @@ static void run_net_plugin(void)
     }
 }
 
+/* Rails (tests/e2e/rail.sh; node tree tests/fixtures/sysfs rail4: GPU 2k,
+ * 2k+1 and mlx5_k under PCIe switch k). Scenarios: rail_wrong (GPU busId
+ * 36000 sends over NET/IB/0 = mlx5_0, the other socket), rail_right (the
+ * same GPU over NET/IB/3 = mlx5_3, its own switch), samehost_net (nNodes 1:
+ * two local ranks over NET/IB/0, as with NCCL_P2P_DISABLE=1
+ * NCCL_SHM_DISABLE=1). They add the 2.19+ line "comm %p rank %d nRanks %d
+ * nNodes %d localRanks %d localRank %d MNNVL %d" (src/init.cc) and are rank
+ * `rank` of a 2-rank job whatever nranks the caller passed (the peer,
+ * rank 1, is another process). */
+static int rails(void) { return is("rail_") || is("samehost_net"); }
+static const char *rail_busid(void) { return is("samehost_net") ? "30000" : "36000"; }
+static int rail_dev(void) { return is("samehost_net") ? 0 : 6; }
+static int rail_nranks(int nranks) { return nranks < 2 ? 2 : nranks; }
+
+static void rail_init_lines(ncclComm_t c, int nranks, int rank, const char *fn, const char *what)
+{
+    say(L_INFO, S_INIT, "%s comm %p rank %d nranks %d cudaDev %d nvmlDev %d busId %s commId 0x6a4f - Init %s", fn,
+        (void *)c, rank, rail_nranks(nranks), rail_dev(), rail_dev(), rail_busid(), what);
+    if (strcmp(what, "START") != 0) return;
+    say(L_INFO, S_INIT | S_NET, "NET/IB : Using [0]mlx5_0:1/IB [1]mlx5_1:1/IB [2]mlx5_2:1/IB [3]mlx5_3:1/IB [RO]; OOB ib0:10.0.0.7<0>");
+    say(L_INFO, S_INIT, "Using network IB");
+    say(L_INFO, S_INIT, "comm %p rank %d nRanks %d nNodes %d localRanks %d localRank %d MNNVL 0", (void *)c, rank,
+        rail_nranks(nranks), is("samehost_net") ? 1 : 2, is("samehost_net") ? 2 : 1, rank);
+}
+
+static void rail_channels(void)
+{
+    int nic = is("rail_right") ? 3 : 0, d = rail_dev(), peer = is("samehost_net") ? 1 : d;
+    say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 1[%d] -> 0[%d] [receive] via NET/IB/%d/GDRDMA", peer, d, nic);
+    say(L_INFO, S_INIT | S_NET, "Channel 00/0 : 0[%d] -> 1[%d] [send] via NET/IB/%d/GDRDMA", d, peer, nic);
+    say(L_INFO, S_INIT | S_NET, "Channel 01/0 : 1[%d] -> 0[%d] [receive] via NET/IB/%d/GDRDMA", peer, d, nic);
+    say(L_INFO, S_INIT | S_NET, "Channel 01/0 : 0[%d] -> 1[%d] [send] via NET/IB/%d/GDRDMA", d, peer, nic);
+}
+
 static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
 {
     ncclComm_t c;
@@ -526,8 +560,14 @@ static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
     c->rank = rank;
     c->nranks = nranks;
     say(L_VERSION, 0, "NCCL version 2.28.9+cuda13.0");
-    say(L_INFO, S_INIT, "%s comm %p rank %d nranks %d cudaDev 0 nvmlDev 0 busId 1b000 commId 0x6a4f - Init START", fn, (void *)c, rank, nranks);
-    if (is("socket")) {
+    if (rails()) {
+        rail_init_lines(c, nranks, rank, fn, "START");
+    } else {
+        say(L_INFO, S_INIT, "%s comm %p rank %d nranks %d cudaDev 0 nvmlDev 0 busId 1b000 commId 0x6a4f - Init START", fn, (void *)c, rank, nranks);
+    }
+    if (rails()) {
+        /* printed with the Init START line */
+    } else if (is("socket")) {
         say(L_INFO, S_INIT | S_NET, "NET/IB : No device found.");
         say(L_INFO, S_INIT | S_NET, "NET/Socket : Using [0]eth0:10.0.0.7<0>");
         say(L_INFO, S_INIT, "Using network Socket");
@@ -559,8 +599,14 @@ static ncclResult_t init(ncclComm_t *out, int nranks, int rank, const char *fn)
         int i;
         for (i = 0; i < 200000; i++) say(L_INFO, S_INIT, "flood line %d of an NCCL INFO storm", i);
     }
-    if (!is("lazy")) channels(c);
-    say(L_INFO, S_INIT, "%s comm %p rank %d nranks %d cudaDev 0 nvmlDev 0 busId 1b000 commId 0x6a4f - Init COMPLETE", fn, (void *)c, rank, nranks);
+    if (rails()) {
+        rail_channels();
+        c->connected = 1;
+        rail_init_lines(c, nranks, rank, fn, "COMPLETE");
+    } else {
+        if (!is("lazy")) channels(c);
+        say(L_INFO, S_INIT, "%s comm %p rank %d nranks %d cudaDev 0 nvmlDev 0 busId 1b000 commId 0x6a4f - Init COMPLETE", fn, (void *)c, rank, nranks);
+    }
     *out = c;
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fabguard/event.h"
+#include "fabguard/event_read.h"
 #include "fabguard/json.h"
 #include "unit.h"
 
@@ -164,6 +165,32 @@ START_TEST(event_nccl_fields_fork_parent_extra)
 }
 END_TEST
 
+/* rails: optional gpu/nic fields, absent unless set, read back by report */
+START_TEST(event_gpu_nic_fields_round_trip)
+{
+    fg_event_t        ev;
+    fg_event_rec_t    rec;
+    fg_event_origin_t o = origin();
+    char              buf[2048];
+    size_t            n;
+
+    fg_event_init(&ev, "nccl", "comm", "ok");
+    ev.comm = "0x5a1f";
+    n = fg_event_format(&ev, &o, buf, sizeof(buf));
+    ck_assert(strstr(buf, "\"gpu\"") == NULL && strstr(buf, "\"nic\"") == NULL);
+    ck_assert_int_eq(fg_event_read_line(buf, n, &rec), FG_READ_OK);
+    ck_assert_str_eq(rec.gpu, "");
+    ev.gpu = "0000:36:00.0";
+    ev.nic = "mlx5_0,mlx5_3";
+    n = fg_event_format(&ev, &o, buf, sizeof(buf));
+    ck_assert(strstr(buf, ",\"comm\":\"0x5a1f\",\"gpu\":\"0000:36:00.0\",\"nic\":\"mlx5_0,mlx5_3\"}") != NULL);
+    ck_assert(valid_json(buf));
+    ck_assert_int_eq(fg_event_read_line(buf, n, &rec), FG_READ_OK);
+    ck_assert_str_eq(rec.gpu, "0000:36:00.0");
+    ck_assert_str_eq(rec.nic, "mlx5_0,mlx5_3");
+}
+END_TEST
+
 START_TEST(event_truncation_always_valid_json)
 {
     fg_event_t        ev;
@@ -237,6 +264,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, event_has_design_fields);
     tcase_add_test(t, event_nccl_fields_fork_parent_extra);
     tcase_add_test(t, event_truncation_always_valid_json);
+    tcase_add_test(t, event_gpu_nic_fields_round_trip);
     tcase_add_test(t, utc_timestamps);
     tcase_add_test(t, templates);
     suite_add_tcase(s, t);

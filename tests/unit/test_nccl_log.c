@@ -173,6 +173,52 @@ START_TEST(many_processes_linear)
 }
 END_TEST
 
+/* rails: the comm's GPU (init lines of 2.18-2.28 and the older form without
+ * the function name), nNodes/localRanks (2.19+ topology line), and busIds
+ * in channel brackets (NCCL <= 2.18) versus device numbers (newer). */
+START_TEST(comm_gpu_and_nodes)
+{
+    const char *f, *t;
+    feed("12f0e56ac84d:2338969:2339155 [0] NCCL INFO ncclCommInitRank comm 0x559ee41b2b50 rank 0 nranks 4 cudaDev 0 nvmlDev 0 busId 18000 commId 0xfc552889eb5339ed - Init START\n"
+         "12f0e56ac84d:2338969:2339155 [0] NCCL INFO comm 0x559ee41b2b50 rank 0 nRanks 4 nNodes 1 localRanks 4 localRank 0 MNNVL 0\n"
+         "12f0e56ac84d:2338969:2339155 [0] NCCL INFO Channel 00/0 : 0[0] -> 1[1] [send] via NET/IB/0/GDRDMA\n"
+         "12f0e56ac84d:2338969:2339155 [0] NCCL INFO ncclCommInitRank comm 0x559ee41b2b50 rank 0 nranks 4 cudaDev 0 nvmlDev 0 busId 18000 commId 0xfc552889eb5339ed - Init COMPLETE\n"
+         "como:60725:60749 [1] NCCL INFO Channel 00 : 1[7000] -> 0[4a000] via P2P/IPC\n"
+         "como:60725:60749 [1] NCCL INFO comm 0x7f784f101d90 rank 1 nranks 4 cudaDev 1 busId 7000 - Init COMPLETE\n");
+    ck_assert_int_eq((int)lg.ncomms, 2);
+    ck_assert_str_eq(lg.comms[0].busid, "18000");
+    ck_assert_int_eq((int)lg.comms[0].cuda_dev, 0);
+    ck_assert_int_eq((int)lg.comms[0].nnodes, 1);
+    ck_assert_int_eq((int)lg.comms[0].local_ranks, 4);
+    ck_assert_int_eq((int)lg.comms[0].local_rank, 0);
+    ck_assert_int_eq((int)lg.comms[0].nch, 1);
+    ck_assert_str_eq(lg.comms[0].channels[0].from_dev, "0");
+    ck_assert_int_eq(fg_nccl_channel_busids(&lg.comms[0], &lg.comms[0].channels[0], &f, &t), 0);   /* "0[0]": device numbers */
+    ck_assert_str_eq(lg.comms[1].busid, "7000");
+    ck_assert_int_eq((int)lg.comms[1].cuda_dev, 1);
+    ck_assert_int_eq((int)lg.comms[1].nnodes, -1);   /* not logged before 2.19 */
+    ck_assert_int_eq(fg_nccl_channel_busids(&lg.comms[1], &lg.comms[1].channels[0], &f, &t), 1);
+    ck_assert_str_eq(f, "7000");
+    ck_assert_str_eq(t, "4a000");
+}
+END_TEST
+
+START_TEST(topology_line_after_channels_of_another_comm)
+{   /* the topology line names its comm by pointer: it lands there even when
+     * another comm of the process was initialised since */
+    feed("h:1:1 [0] NCCL INFO ncclCommInitRank comm 0xa rank 0 nranks 2 cudaDev 6 nvmlDev 6 busId 36000 commId 0x1 - Init START\n"
+         "h:1:2 [0] NCCL INFO ncclCommInitRank comm 0xb rank 1 nranks 2 cudaDev 7 nvmlDev 7 busId 37000 commId 0x2 - Init START\n"
+         "h:1:1 [0] NCCL INFO comm 0xa rank 0 nRanks 2 nNodes 2 localRanks 1 localRank 0 MNNVL 0\n"
+         "h:1:2 [0] NCCL INFO comm 0xb rank 1 nRanks 2 nNodes 1 localRanks 2 localRank 1 MNNVL 0\n");
+    ck_assert_int_eq((int)lg.ncomms, 2);
+    ck_assert_str_eq(lg.comms[0].busid, "36000");
+    ck_assert_int_eq((int)lg.comms[0].nnodes, 2);
+    ck_assert_int_eq((int)lg.comms[1].nnodes, 1);
+    ck_assert_int_eq((int)lg.comms[1].local_rank, 1);
+    ck_assert_int_eq((int)lg.comms[1].cuda_dev, 7);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s  = suite_create("nccl_log");
@@ -187,6 +233,8 @@ Suite *unit_suite(void)
     tcase_add_test(tc, message_only_and_joined_lines);
     tcase_add_test(tc, version_info_line_2_27);
     tcase_add_test(tc, many_processes_linear);
+    tcase_add_test(tc, comm_gpu_and_nodes);
+    tcase_add_test(tc, topology_line_after_channels_of_another_comm);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -107,6 +107,9 @@ START_TEST(distances_follow_the_pcie_tree)
     topo_of("vm_flat", &t);
     ck_assert_int_eq(t.flat, 1);
     ck_assert_int_eq(t.best[0], FG_DIST_PHB);
+    /* on bus 0 NCCL's busId is short: "0000:00:0b.0" -> "b0" (a VM's log) */
+    ck_assert_int_eq(fg_topo_gpu_by_busid(&t, "b0"), 6);
+    ck_assert_int_eq(fg_topo_gpu_by_busid(&t, "50"), 0);
 }
 END_TEST
 
@@ -293,6 +296,57 @@ START_TEST(visible_gpus_and_policy_errors)
 }
 END_TEST
 
+/* A parsed log, judged as the shim's in-process reader does: the comm's
+ * GPU from its init line, the HCA from the NET/IB list, nNodes from the
+ * topology line; one finding per distinct NET transport. */
+static void feed(fg_nccl_log_t *lg, const char *text)
+{
+    fg_nccl_update_t u;
+    const char      *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t      n  = nl ? (size_t)(nl - p) : strlen(p);
+        fg_nccl_log_feed(lg, p, n, &u);
+        p += n + (nl != NULL);
+    }
+}
+
+START_TEST(nccl_comm_from_parsed_log)
+{
+    static fg_topo_t t;
+    static fg_nccl_log_t lg;
+    fg_policy_t      pol;
+    fg_findings_t    f;
+
+    topo_of("rail4", &t);
+    policy(&pol, "");
+    fg_nccl_log_init(&lg);
+    feed(&lg, "h:1:2 [6] NCCL INFO ncclCommInitRank comm 0x7f3a6c000b10 rank 6 nranks 16 cudaDev 6 nvmlDev 6 busId 36000 commId 0x1f2e - Init START\n"
+              "h:1:2 [6] NCCL INFO NET/IB : Using [0]mlx5_0:1/IB [1]mlx5_1:1/IB [2]mlx5_2:1/IB [3]mlx5_3:1/IB [RO]; OOB ib0:10.0.0.11<0>\n"
+              "h:1:2 [6] NCCL INFO comm 0x7f3a6c000b10 rank 6 nRanks 16 nNodes 2 localRanks 8 localRank 6 MNNVL 0\n"
+              "h:1:2 [6] NCCL INFO Channel 00/0 : 6[6] -> 7[7] via P2P/CUMEM/read\n"
+              "h:1:2 [6] NCCL INFO Channel 01/0 : 14[6] -> 6[6] [receive] via NET/IB/0/GDRDMA\n"
+              "h:1:2 [6] NCCL INFO Channel 01/0 : 6[6] -> 14[6] [send] via NET/IB/0/GDRDMA\n"
+              "h:1:2 [6] NCCL INFO Channel 02/0 : 6[6] -> 14[6] [send] via NET/IB/3/GDRDMA\n");
+    ck_assert_int_eq((int)lg.ncomms, 1);
+    memset(&f, 0, sizeof(f));
+    fg_judge_topo_nccl_comm(&pol, &t, &lg.procs[0], &lg.comms[0], NULL, NULL, &f);
+    ck_assert_int_eq((int)f.n, 1);   /* NET/IB/0 once; NET/IB/3 is the GPU's own NIC */
+    ck_assert_str_eq(f.v[0].rule, "topology.rail_affinity");
+    ck_assert(strstr(f.v[0].detail, "goes through mlx5_0, SYS away (nearest: mlx5_3, PIX") != NULL);
+    memset(&f, 0, sizeof(f));
+    fg_judge_topo_nccl_comm(&pol, NULL, &lg.procs[0], &lg.comms[0], NULL, NULL, &f);
+    ck_assert_int_eq((int)f.n, 0);   /* no tree, nNodes 2: nothing provable */
+    lg.comms[0].nnodes = 1;          /* one node: the NET channels are NIC loopback */
+    memset(&f, 0, sizeof(f));
+    fg_judge_topo_nccl_comm(&pol, NULL, &lg.procs[0], &lg.comms[0], NULL, NULL, &f);
+    ck_assert_int_eq((int)f.n, 2);   /* NET/IB/0 and NET/IB/3 */
+    ck_assert_str_eq(f.v[0].rule, "topology.same_host_gpu");
+    fg_nccl_log_free(&lg);
+    fg_policy_free(&pol);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
     Suite *s = suite_create("topo");
@@ -304,6 +358,7 @@ Suite *unit_suite(void)
     tcase_add_test(t, distances_follow_the_pcie_tree);
     tcase_add_test(t, wrong_rail_ucx_lanes);
     tcase_add_test(t, neighbour_nic_within_distance_and_flat_vm);
+    tcase_add_test(t, nccl_comm_from_parsed_log);
     tcase_add_test(t, nccl_net_index_maps_to_using_list);
     tcase_add_test(t, same_host_gpu_paths);
     tcase_add_test(t, visible_gpus_and_policy_errors);
