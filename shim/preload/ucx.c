@@ -12,6 +12,7 @@
 #include "ucx_copy.h"
 #include "ucx_judge.h"
 #include "ucx_log.h"
+#include "ucx_observe.h"
 #include "ucx_pending.h"
 #include "ucx_route.h"
 #include "count.h"
@@ -25,8 +26,6 @@
 #include "fabguard/ucx_context.h"
 #include "fabguard/ucx_text.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <net/if.h>
 #include <dlfcn.h>
 #include <link.h>
@@ -115,99 +114,6 @@ static void report_missing(const char *name)
 
 /* ---- observing -------------------------------------------------------- */
 
-static char *print_to_memory(void (*printer)(void *, FILE *), void *obj,
-                             size_t *len)
-{
-    char *buf = NULL;
-    FILE *f   = open_memstream(&buf, len);
-
-    if (f == NULL) {
-        return NULL;
-    }
-    printer(obj, f);
-    fclose(f);
-    return buf;
-}
-
-static int query_lanes(fg_ucx_copy_t *c, ucp_ep_h ep, fg_lane_set_t *lanes,
-                       const char **source)
-{
-    fg_ucx_ep_api_t api;
-
-    api.major         = c->major;
-    api.minor         = c->minor;
-    /* ucs_status_t is an int-sized enum: same ABI, via the generic type */
-    api.ep_query      = (int (*)(void *, void *))(void (*)(void))c->ep_query;
-    api.ep_print_info = (void (*)(void *, FILE *))c->ep_print_info;
-    return fg_ucx_ep_lanes_from(&api, ep, lanes, source);
-}
-
-static int node_has_rdma(void)
-{
-    DIR           *d = opendir("/sys/class/infiniband");
-    struct dirent *e;
-    int            found = 0;
-
-    if (d == NULL) {
-        return 0;
-    }
-    while (!found && (e = readdir(d)) != NULL) {
-        found = e->d_name[0] != '.';
-    }
-    closedir(d);
-    return found;
-}
-
-static void config_print_cb(void *cfg, FILE *f);
-static fg_ucx_copy_t *printing_copy;   /* only inside observe_context, under ucx_lock */
-
-static void config_print_cb(void *cfg, FILE *f)
-{
-    printing_copy->config_print(cfg, f, NULL, UCS_CONFIG_PRINT_CONFIG);
-}
-
-static void context_info_of(fg_ucx_copy_t *c, const ucp_config_t *config,
-                            ucp_context_h ctx, fg_ucx_context_info_t *info)
-{
-    ucp_config_t *own = NULL;
-    size_t        len = 0;
-    char         *text;
-    const char   *gdr;
-
-    memset(info, 0, sizeof(*info));
-    if (config == NULL && c->config_read != NULL &&
-        c->config_read(NULL, NULL, &own) == UCS_OK) {
-        config = own;
-    }
-    if (config != NULL && c->config_print != NULL) {
-        pthread_mutex_lock(&ucx_lock);
-        printing_copy = c;
-        text = print_to_memory(config_print_cb, (void *)config, &len);
-        pthread_mutex_unlock(&ucx_lock);
-        if (text != NULL) {
-            fg_ucx_config_from_print(text, len, info);
-            free(text);
-        }
-    }
-    if (own != NULL && c->config_release != NULL) {
-        c->config_release(own);
-    }
-    /* a transport-level key set in the environment does not print above */
-    gdr = getenv("UCX_IB_GPU_DIRECT_RDMA");
-    if (info->gpu_direct_rdma[0] == '\0' && gdr != NULL) {
-        fg_strlcpy(info->gpu_direct_rdma, gdr, sizeof(info->gpu_direct_rdma));
-    }
-    if (c->context_print_info != NULL) {
-        text = print_to_memory((void (*)(void *, FILE *))c->context_print_info,
-                               ctx, &len);
-        if (text != NULL) {
-            fg_ucx_resources_from_print(text, len, &info->resources);
-            free(text);
-        }
-    }
-    info->node_has_rdma = node_has_rdma();
-}
-
 static fg_outcome_t observe_context(fg_ucx_copy_t *c, const ucp_config_t *config,
                                     ucp_context_h ctx)
 {
@@ -217,7 +123,7 @@ static fg_outcome_t observe_context(fg_ucx_copy_t *c, const ucp_config_t *config
     fg_kv_t               kv[5];
     fg_handle_rec_t       rec = { ctx, c, NULL, 0, 0 };
 
-    context_info_of(c, config, ctx, &info);
+    fg_ucx_context_info(c, config, ctx, &info);
     memset(&f, 0, sizeof(f));
     fg_judge_ucx_context(fg_core_policy(), &info, &f);
     kv[0] = (fg_kv_t){ "UCX_TLS", info.tls, 0 };
@@ -279,7 +185,7 @@ static fg_outcome_t recheck_claimed(const void *ep, const char *when)
     pthread_mutex_lock(&ucx_lock);
     got = fg_handlemap_get(&endpoints, ep, &rec);
     pthread_mutex_unlock(&ucx_lock);
-    if (got && query_lanes(rec.lib, (ucp_ep_h)ep, &lanes, &source) == 0) {
+    if (got && fg_ucx_query_lanes(rec.lib, (ucp_ep_h)ep, &lanes, &source) == 0) {
         fp = fg_ucx_lanes_fingerprint(&lanes);
         if (fp == rec.fingerprint) {
             out = (rec.flags & EP_FAILED) ? FG_GO_FAIL : FG_GO_ON;
@@ -334,84 +240,13 @@ static void recheck_pending(const void *worker, size_t budget)
     free(batch);
 }
 
-static int is_client_server(const ucp_ep_params_t *params)
-{
-    return params != NULL &&
-           (params->field_mask & (UCP_EP_PARAM_FIELD_SOCK_ADDR |
-                                  UCP_EP_PARAM_FIELD_CONN_REQUEST)) != 0;
-}
-
-static unsigned kind_of(const ucp_ep_params_t *params)
-{
-    if (params != NULL && (params->field_mask & UCP_EP_PARAM_FIELD_SOCK_ADDR)) {
-        return 1;
-    }
-    if (params != NULL && (params->field_mask & UCP_EP_PARAM_FIELD_CONN_REQUEST)) {
-        return 2;
-    }
-    return 0;
-}
-
-static void sockaddr_text(const struct sockaddr *sa, char *out, size_t cap)
-{
-    char ip[INET6_ADDRSTRLEN] = "";
-
-    out[0] = '\0';
-    if (sa == NULL) {
-        return;
-    }
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const void *)sa;
-        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-        snprintf(out, cap, "%s:%u", ip, ntohs(in->sin_port));
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const void *)sa;
-        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-        snprintf(out, cap, "[%s]:%u", ip, ntohs(in6->sin6_port));
-    }
-}
-
-/* The peer of a client (its sockaddr) or server (the connection request's
- * client address) endpoint; NULL for worker-address endpoints. */
-static const struct sockaddr *peer_sockaddr(const fg_ucx_copy_t *c,
-                                            const ucp_ep_params_t *params,
-                                            struct sockaddr_storage *buf)
-{
-    ucp_conn_request_attr_t attr;
-
-    if (params == NULL) {
-        return NULL;
-    }
-    if (params->field_mask & UCP_EP_PARAM_FIELD_SOCK_ADDR) {
-        return params->sockaddr.addr;
-    }
-    if ((params->field_mask & UCP_EP_PARAM_FIELD_CONN_REQUEST) &&
-        c->conn_request_query != NULL) {
-        memset(&attr, 0, sizeof(attr));
-        attr.field_mask = UCP_CONN_REQUEST_ATTR_FIELD_CLIENT_ADDR;
-        if (c->conn_request_query(params->conn_request, &attr) == UCS_OK) {
-            *buf = attr.client_address;
-            return (const struct sockaddr *)buf;
-        }
-    }
-    return NULL;
-}
-
-static void peer_of(const fg_ucx_copy_t *c, const ucp_ep_params_t *params,
-                    char *out, size_t cap)
-{
-    struct sockaddr_storage buf;
-
-    sockaddr_text(peer_sockaddr(c, params, &buf), out, cap);
-}
-
 /* enforce: a client/server endpoint whose every usable transport is
  * forbidden is refused at creation (ucx_route.c). */
 static fg_outcome_t prejudge(fg_ucx_copy_t *c, ucp_worker_h worker,
                              const ucp_ep_params_t *params)
 {
     struct sockaddr_storage buf;
-    const struct sockaddr  *peer = peer_sockaddr(c, params, &buf);
+    const struct sockaddr  *peer = fg_ucx_peer_sockaddr(c, params, &buf);
     fg_handle_rec_t         wrec;
     fg_lane_set_t           usable;
     fg_ucx_ep_desc_t        d;
@@ -428,10 +263,10 @@ static fg_outcome_t prejudge(fg_ucx_copy_t *c, ucp_worker_h worker,
         !fg_ucx_route_all_forbidden(wrec.parent, local, &usable)) {
         return FG_GO_ON;
     }
-    sockaddr_text(peer, addr, sizeof(addr));
+    fg_ucx_sockaddr_text(peer, addr, sizeof(addr));
     snprintf(peer_text, sizeof(peer_text), "%s via %s", addr, iface[0] ? iface : "?");
     memset(&d, 0, sizeof(d));
-    d.kind    = kind_names[kind_of(params)];
+    d.kind    = kind_names[fg_ucx_kind_of(params)];
     d.source  = "context resources";
     d.when    = "at creation: every transport this context can use to reach the peer is forbidden";
     d.peer    = peer_text;
@@ -451,8 +286,8 @@ static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
     fg_outcome_t     out = FG_GO_ON;
     fg_ucx_ep_desc_t d;
     unsigned         id   = atomic_fetch_add(&next_ep_id, 1) + 1;
-    unsigned         kind = kind_of(params);
-    int              cs   = is_client_server(params);
+    unsigned         kind = fg_ucx_kind_of(params);
+    int              cs   = fg_ucx_is_client_server(params);
 
     fg_count(FG_COUNT_ENDPOINTS);
     memset(&d, 0, sizeof(d));
@@ -466,7 +301,7 @@ static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
         d.source = "log";   /* its configuration, as UCX printed it */
         out      = fg_ucx_judge(c, &lanes, &d);
         rec.fingerprint = fg_ucx_lanes_fingerprint(&lanes);
-    } else if (query_lanes(c, ep, &lanes, &d.source) == 0) {
+    } else if (fg_ucx_query_lanes(c, ep, &lanes, &d.source) == 0) {
         out = fg_ucx_judge(c, &lanes, &d);
         /* lanes not final yet: the first recheck judges them for real */
         rec.fingerprint = cs ? 0 : fg_ucx_lanes_fingerprint(&lanes);
@@ -656,11 +491,11 @@ FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
     FG_GUARDED {
         recheck_pending(worker, FG_RECHECK_PER_CALL);
         peer[0] = '\0';
-        if (is_client_server(params)) {
-            peer_of(c, params, peer, sizeof(peer));
+        if (fg_ucx_is_client_server(params)) {
+            fg_ucx_peer_of(c, params, peer, sizeof(peer));
             out = prejudge(c, worker, params);   /* abort/exit end the process here */
         }
-        if (out == FG_GO_FAIL && kind_of(params) == 1) {
+        if (out == FG_GO_FAIL && fg_ucx_kind_of(params) == 1) {
             return UCS_ERR_UNREACHABLE;   /* the client never connects */
         }
         fg_ucx_cfg_begin();
@@ -934,6 +769,7 @@ static void after_fork(void)
     fg_handlemap_clear(&contexts);
     fg_ucx_pending_after_fork();
     fg_ucx_copy_after_fork();
+    fg_ucx_observe_after_fork();
     fg_ucx_cfg_end();
     fg_ucx_route_after_fork();
 }
