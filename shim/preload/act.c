@@ -5,6 +5,9 @@
 #include <libunwind.h>
 
 #include "core.h"
+#include "act.h"
+#include "origin.h"
+#include "report.h"
 #include "resolve.h"
 
 #include <dlfcn.h>
@@ -54,7 +57,7 @@ static void put_hex(fg_sbuf_t *sb, unsigned long v)
 
 static void line_start(fg_sbuf_t *sb)
 {
-    fg_sb_puts(sb, fg_core_ident());
+    fg_sb_puts(sb, fg_origin_ident());
     fg_sb_puts(sb, ": ");
 }
 
@@ -140,12 +143,12 @@ static void backtrace_block(void)
     char                 wrapper[128] = "";
     int                  i, shown = 0, left_out = 0;
 
-    if (fg_core_activity() != NULL) {
+    if (fg_origin_activity() != NULL) {
         /* a verdict reached on a thread of ours: its frames are not the
          * application's; say what the application was doing instead */
         line_start(&bsb);
         fg_sb_puts(&bsb, "raised on a fabguard thread while the application was ");
-        fg_sb_puts(&bsb, fg_core_activity());
+        fg_sb_puts(&bsb, fg_origin_activity());
         fg_sb_puts(&bsb, " (no caller backtrace: the call is not on this thread)\n");
         return;
     }

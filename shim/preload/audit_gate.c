@@ -16,7 +16,8 @@
 #include <ucp/api/ucp.h>
 
 #include "core.h"
-#include "resolve.h"
+#include "report.h"
+#include "loaded.h"
 #include "fabguard/audit_gate.h"
 #include "fabguard/nixl_env.h"
 

@@ -3,6 +3,7 @@
  * of the GPU whose memory it mapped, and the node's rail table. Both are
  * published with atomics (no lock a forked child could inherit). */
 #include "gpu.h"
+#include "report.h"
 
 #include <dlfcn.h>
 #include <limits.h>

@@ -39,6 +39,9 @@
 #include <rdma/fi_errno.h>
 
 #include "core.h"
+#include "count.h"
+#include "report.h"
+#include "verdict.h"
 #include "resolve.h"
 #include "fabguard/libfabric.h"
 
@@ -82,11 +85,20 @@ static void fi_enter(void)
     fg_guard_enter();
 }
 
-static void fi_leave(void)
+static void fi_leave(int *unused)
 {
+    (void)unused;
     fg_guard_leave();
     fi_depth--;
 }
+
+/* The prologue and the guard scope of the libfabric wrappers (core.h's,
+ * with libfabric's own depth). */
+static fg_state_t fi_state(void)
+{
+    return fi_depth > 0 ? FG_STATE_PASSTHROUGH : fg_core_state();
+}
+#define FI_GUARDED FG_SCOPE(fi_enter, fi_leave)
 
 typedef int (*getinfo_fn)(uint32_t, const char *, const char *, uint64_t,
                           const struct fi_info *, struct fi_info **);
@@ -186,7 +198,7 @@ static void report_missing(const char *name, const char *ver)
              "%s@%s not found in any loaded libfabric: this call fails with "
              "-FI_ENOSYS and is not checked", name, ver);
     if (fg_report_first_time(detail)) {
-        fg_core_info("fabguard", "resolve", detail);
+        fg_verdict_info("fabguard", "resolve", detail);
     }
 }
 
@@ -241,7 +253,7 @@ static fg_outcome_t report_findings(const char *event, const fg_fi_obs_t *obs,
     fg_event_init(&ev, "libfabric", event, "ok");
     ev.extra  = kv;
     ev.nextra = n;
-    return fg_core_verdict(&ev, f);
+    return fg_verdict_report_and_act(&ev, f);
 }
 
 static fg_outcome_t report(const char *event, const fg_fi_obs_t *obs,
@@ -346,71 +358,81 @@ static void note_endpoint(const struct fi_info *info, const char *kind)
     fg_fi_obs_t obs;
 
     obs_from_info(info, &obs);
-    fg_core_count(FG_COUNT_ENDPOINTS);
+    fg_count(FG_COUNT_ENDPOINTS);
     (void)report(kind, &obs, 0, "fi_endpoint");
+}
+
+/* The arguments of the three endpoint-opening calls. */
+typedef struct {
+    void    *ep;        /* struct fid_ep ** */
+    uint64_t flags;     /* endpoint2 only */
+    void    *context;
+} ep_args_t;
+typedef int (*ep_call_t)(const struct fi_ops_domain *o, struct fid_domain *domain,
+                         struct fi_info *info, const ep_args_t *a);
+
+/* Every endpoint-opening call: pass through, or watch and note the endpoint. */
+static int open_endpoint(struct fid_domain *domain, struct fi_info *info, ep_call_t call,
+                         const ep_args_t *a)
+{
+    const struct fi_ops_domain *o = domain_orig(domain);
+    int                         ret;
+
+    if (o == NULL) {
+        return -FI_ENOSYS;
+    }
+    if (fi_state() != FG_STATE_OBSERVE) {
+        return call(o, domain, info, a);
+    }
+    FI_GUARDED {
+        ret = call(o, domain, info, a);
+        if (ret == 0) {
+            note_endpoint(info, "endpoint");
+        }
+    }
+    return ret;
+}
+
+static int call_endpoint(const struct fi_ops_domain *o, struct fid_domain *domain,
+                         struct fi_info *info, const ep_args_t *a)
+{
+    return o->endpoint(domain, info, a->ep, a->context);
+}
+
+static int call_scalable_ep(const struct fi_ops_domain *o, struct fid_domain *domain,
+                            struct fi_info *info, const ep_args_t *a)
+{
+    return o->scalable_ep(domain, info, a->ep, a->context);
+}
+
+static int call_endpoint2(const struct fi_ops_domain *o, struct fid_domain *domain,
+                          struct fi_info *info, const ep_args_t *a)
+{
+    return o->endpoint2(domain, info, a->ep, a->flags, a->context);
 }
 
 static int fg_fi_endpoint(struct fid_domain *domain, struct fi_info *info,
                           struct fid_ep **ep, void *context)
 {
-    const struct fi_ops_domain *o = domain_orig(domain);
-    int                         ret;
+    ep_args_t a = { ep, 0, context };
 
-    if (o == NULL) {
-        return -FI_ENOSYS;
-    }
-    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
-        return o->endpoint(domain, info, ep, context);
-    }
-    fi_enter();
-    ret = o->endpoint(domain, info, ep, context);
-    if (ret == 0) {
-        note_endpoint(info, "endpoint");
-    }
-    fi_leave();
-    return ret;
+    return open_endpoint(domain, info, call_endpoint, &a);
 }
 
 static int fg_fi_scalable_ep(struct fid_domain *domain, struct fi_info *info,
                              struct fid_ep **sep, void *context)
 {
-    const struct fi_ops_domain *o = domain_orig(domain);
-    int                         ret;
+    ep_args_t a = { sep, 0, context };
 
-    if (o == NULL) {
-        return -FI_ENOSYS;
-    }
-    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
-        return o->scalable_ep(domain, info, sep, context);
-    }
-    fi_enter();
-    ret = o->scalable_ep(domain, info, sep, context);
-    if (ret == 0) {
-        note_endpoint(info, "endpoint");
-    }
-    fi_leave();
-    return ret;
+    return open_endpoint(domain, info, call_scalable_ep, &a);
 }
 
 static int fg_fi_endpoint2(struct fid_domain *domain, struct fi_info *info,
                            struct fid_ep **ep, uint64_t flags, void *context)
 {
-    const struct fi_ops_domain *o = domain_orig(domain);
-    int                         ret;
+    ep_args_t a = { ep, flags, context };
 
-    if (o == NULL) {
-        return -FI_ENOSYS;
-    }
-    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
-        return o->endpoint2(domain, info, ep, flags, context);
-    }
-    fi_enter();
-    ret = o->endpoint2(domain, info, ep, flags, context);
-    if (ret == 0) {
-        note_endpoint(info, "endpoint");
-    }
-    fi_leave();
-    return ret;
+    return open_endpoint(domain, info, call_endpoint2, &a);
 }
 
 static void patch_domain(fg_fi_table_t *t)
@@ -439,7 +461,7 @@ static void wrap_domain(struct fid_domain *domain)
     if (copy != NULL) {
         domain->ops = copy;
     } else if (fg_report_first_time("libfabric domain ops not wrapped")) {
-        fg_core_info("libfabric", "domain",
+        fg_verdict_info("libfabric", "domain",
                      "a provider's domain ops table could not be wrapped (too many "
                      "providers or an unknown table size): its endpoints are not recorded");
     }
@@ -454,8 +476,14 @@ static fg_outcome_t judge_domain(const struct fi_info *info)
     return report("domain", &obs, FG_FI_RULES_DOMAIN | FG_FI_RULES_HMEM, "fi_domain");
 }
 
-static int fg_fi_domain(struct fid_fabric *fabric, struct fi_info *info,
-                        struct fid_domain **dom, void *context)
+typedef int (*domain_call_t)(const struct fi_ops_fabric *o, struct fid_fabric *fabric,
+                             struct fi_info *info, struct fid_domain **dom, uint64_t flags,
+                             void *context);
+
+/* Both domain-opening calls: pass through, or judge the domain first and
+ * wrap what opens. */
+static int open_domain(struct fid_fabric *fabric, struct fi_info *info, struct fid_domain **dom,
+                       uint64_t flags, void *context, domain_call_t call)
 {
     const struct fi_ops_fabric *o = orig_of(&fabric_tables, fabric->ops);
     int                         ret;
@@ -463,45 +491,46 @@ static int fg_fi_domain(struct fid_fabric *fabric, struct fi_info *info,
     if (o == NULL) {
         return -FI_ENOSYS;
     }
-    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
-        return o->domain(fabric, info, dom, context);
+    if (fi_state() != FG_STATE_OBSERVE) {
+        return call(o, fabric, info, dom, flags, context);
     }
-    fi_enter();
-    if (judge_domain(info) == FG_GO_FAIL) {
-        fi_leave();
-        return -FI_EPERM;
+    FI_GUARDED {
+        if (judge_domain(info) == FG_GO_FAIL) {
+            return -FI_EPERM;
+        }
+        ret = call(o, fabric, info, dom, flags, context);
+        if (ret == 0) {
+            wrap_domain(*dom);
+        }
     }
-    ret = o->domain(fabric, info, dom, context);
-    if (ret == 0) {
-        wrap_domain(*dom);
-    }
-    fi_leave();
     return ret;
+}
+
+static int call_domain(const struct fi_ops_fabric *o, struct fid_fabric *fabric,
+                       struct fi_info *info, struct fid_domain **dom, uint64_t flags,
+                       void *context)
+{
+    (void)flags;
+    return o->domain(fabric, info, dom, context);
+}
+
+static int call_domain2(const struct fi_ops_fabric *o, struct fid_fabric *fabric,
+                        struct fi_info *info, struct fid_domain **dom, uint64_t flags,
+                        void *context)
+{
+    return o->domain2(fabric, info, dom, flags, context);
+}
+
+static int fg_fi_domain(struct fid_fabric *fabric, struct fi_info *info,
+                        struct fid_domain **dom, void *context)
+{
+    return open_domain(fabric, info, dom, 0, context, call_domain);
 }
 
 static int fg_fi_domain2(struct fid_fabric *fabric, struct fi_info *info,
                          struct fid_domain **dom, uint64_t flags, void *context)
 {
-    const struct fi_ops_fabric *o = orig_of(&fabric_tables, fabric->ops);
-    int                         ret;
-
-    if (o == NULL) {
-        return -FI_ENOSYS;
-    }
-    if (fi_depth > 0 || fg_core_state() != FG_STATE_OBSERVE) {
-        return o->domain2(fabric, info, dom, flags, context);
-    }
-    fi_enter();
-    if (judge_domain(info) == FG_GO_FAIL) {
-        fi_leave();
-        return -FI_EPERM;
-    }
-    ret = o->domain2(fabric, info, dom, flags, context);
-    if (ret == 0) {
-        wrap_domain(*dom);
-    }
-    fi_leave();
-    return ret;
+    return open_domain(fabric, info, dom, flags, context, call_domain2);
 }
 
 static void patch_fabric(fg_fi_table_t *t)
@@ -531,38 +560,37 @@ static int fabric_common(const char *ver, struct fi_fabric_attr *attr,
         report_missing("fi_fabric", ver);
         return -FI_ENOSYS;
     }
-    if (fi_depth > 0 || (s = fg_core_state()) == FG_STATE_PASSTHROUGH) {
+    if ((s = fi_state()) == FG_STATE_PASSTHROUGH) {
         return real(attr, fabric, context);
     }
     if (s == FG_STATE_FAIL_CLOSED &&
-        fg_core_fail_closed("libfabric", "fabric open") == FG_GO_FAIL) {
+        fg_verdict_fail_closed("libfabric", "fabric open") == FG_GO_FAIL) {
         return -FI_EPERM;
     }
-    fi_enter();
-    memset(&obs, 0, sizeof(obs));
-    obs.hmem = -1;
-    if (attr != NULL) {
-        copy_str(obs.provider, sizeof(obs.provider), attr->prov_name);
-        copy_str(obs.fabric, sizeof(obs.fabric), attr->name);
-    }
-    snprintf(api, sizeof(api), "fi_fabric@%s", ver);
-    if (report("fabric", &obs, FG_FI_RULES_PROVIDER, api) == FG_GO_FAIL) {
-        fi_leave();
-        return -FI_EPERM;
-    }
-    ret = real(attr, fabric, context);
-    if (ret == 0 && *fabric != NULL && (*fabric)->ops != NULL) {
-        copy = copy_table(&fabric_tables, (*fabric)->ops, (*fabric)->ops->size,
-                          patch_fabric);
-        if (copy != NULL) {
-            (*fabric)->ops = copy;
-        } else if (fg_report_first_time("libfabric fabric ops not wrapped")) {
-            fg_core_info("libfabric", "fabric",
-                         "a provider's fabric ops table could not be wrapped: its "
-                         "domains are not checked");
+    FI_GUARDED {
+        memset(&obs, 0, sizeof(obs));
+        obs.hmem = -1;
+        if (attr != NULL) {
+            copy_str(obs.provider, sizeof(obs.provider), attr->prov_name);
+            copy_str(obs.fabric, sizeof(obs.fabric), attr->name);
+        }
+        snprintf(api, sizeof(api), "fi_fabric@%s", ver);
+        if (report("fabric", &obs, FG_FI_RULES_PROVIDER, api) == FG_GO_FAIL) {
+            return -FI_EPERM;
+        }
+        ret = real(attr, fabric, context);
+        if (ret == 0 && *fabric != NULL && (*fabric)->ops != NULL) {
+            copy = copy_table(&fabric_tables, (*fabric)->ops, (*fabric)->ops->size,
+                              patch_fabric);
+            if (copy != NULL) {
+                (*fabric)->ops = copy;
+            } else if (fg_report_first_time("libfabric fabric ops not wrapped")) {
+                fg_verdict_info("libfabric", "fabric",
+                                "a provider's fabric ops table could not be wrapped: its "
+                                "domains are not checked");
+            }
         }
     }
-    fi_leave();
     return ret;
 }
 
@@ -680,23 +708,23 @@ static int getinfo_common(const char *ver, uint32_t version, const char *node,
         report_missing("fi_getinfo", ver);
         return -FI_ENOSYS;
     }
-    if (fi_depth > 0 || (s = fg_core_state()) == FG_STATE_PASSTHROUGH) {
+    if ((s = fi_state()) == FG_STATE_PASSTHROUGH) {
         return real(version, node, service, flags, hints, info);
     }
     if (s == FG_STATE_FAIL_CLOSED &&
-        fg_core_fail_closed("libfabric", "fi_getinfo") == FG_GO_FAIL) {
+        fg_verdict_fail_closed("libfabric", "fi_getinfo") == FG_GO_FAIL) {
         return -FI_ENODATA;
     }
-    fi_enter();
-    ret = real(version, node, service, flags, hints, info);
-    pol = fg_core_policy();
-    if (ret == 0 && info != NULL && *info != NULL &&
-        pol->mode == FG_MODE_ENFORCE && pol->on_violation == FG_ACT_FAIL) {
-        snprintf(api, sizeof(api), "fi_getinfo@%s", ver);
-        ret = filter_refused(info, (freeinfo_fn)real_for_caller("fi_freeinfo", ver, caller),
-                             api);
+    FI_GUARDED {
+        ret = real(version, node, service, flags, hints, info);
+        pol = fg_core_policy();
+        if (ret == 0 && info != NULL && *info != NULL &&
+            pol->mode == FG_MODE_ENFORCE && pol->on_violation == FG_ACT_FAIL) {
+            snprintf(api, sizeof(api), "fi_getinfo@%s", ver);
+            ret = filter_refused(info, (freeinfo_fn)real_for_caller("fi_freeinfo", ver, caller),
+                                 api);
+        }
     }
-    fi_leave();
     return ret;
 }
 

@@ -26,165 +26,37 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static void register_module(void);
+
 #define FG_EXPORT __attribute__((visibility("default")))
-#define MAX_COPIES 8
-#define MAX_CALLERS 64
 
-enum { COMM_FAILED = 1u << 0 };   /* judged `fail` after init (lazy channel) */
 
-static pthread_mutex_t copy_lock = PTHREAD_MUTEX_INITIALIZER;   /* copies, callers */
-static fg_nccl_copy_t  copies[MAX_COPIES];
-static size_t          ncopies;
-static struct { const void *obj; fg_nccl_copy_t *copy; } callers[MAX_CALLERS];
-static size_t          ncallers;
-static fg_handlemap_t  comms;          /* live communicators, under fg_nccl_lock */
 static __thread char   last_error[512] __attribute__((tls_model("initial-exec")));
 
-#define RESOLVE(c, field, name)                                           \
-    do {                                                                  \
-        (c)->field = fg_resolve_beside("p" name, sibling);                \
-        if ((c)->field == NULL) (c)->field = fg_resolve_beside(name, sibling); \
-    } while (0)
-
-/* The copy that defines `sibling`; copy_lock held. */
-static fg_nccl_copy_t *copy_from(const void *sibling)
+/* The copy a creation call's caller reaches. */
+static fg_nccl_copy_t *caller_copy(const void *caller)
 {
-    const void      *base = fg_object_of(sibling);
-    fg_nccl_copy_t  *c;
-    Dl_info          di;
-    struct link_map *lm = NULL;
-    size_t           i;
-
-    for (i = 0; i < ncopies; i++) {
-        if (copies[i].base == base) return &copies[i];
-    }
-    if (base == NULL || ncopies == MAX_COPIES ||
-        dladdr1(sibling, &di, (void **)&lm, RTLD_DL_LINKMAP) == 0) {
-        return NULL;
-    }
-    c = &copies[ncopies];
-    memset(c, 0, sizeof(*c));
-    c->base = base;
-    c->lm   = lm;
-    fg_strlcpy(c->object, di.dli_fname && strrchr(di.dli_fname, '/') ? strrchr(di.dli_fname, '/') + 1
-                                                                     : (di.dli_fname ? di.dli_fname : "?"),
-               sizeof(c->object));
-    RESOLVE(c, get_unique_id, "ncclGetUniqueId");
-    RESOLVE(c, init_rank, "ncclCommInitRank");
-    RESOLVE(c, init_rank_config, "ncclCommInitRankConfig");
-    RESOLVE(c, init_rank_scalable, "ncclCommInitRankScalable");
-    RESOLVE(c, init_all, "ncclCommInitAll");
-    RESOLVE(c, split, "ncclCommSplit");
-    RESOLVE(c, shrink, "ncclCommShrink");
-    RESOLVE(c, destroy, "ncclCommDestroy");
-    RESOLVE(c, abort_, "ncclCommAbort");
-    RESOLVE(c, finalize, "ncclCommFinalize");
-    RESOLVE(c, reset_debug, "ncclResetDebugInit");
-    RESOLVE(c, get_last_error, "ncclGetLastError");
-    ncopies++;
-    return c;
+    register_module();   /* a first call may precede our constructor */
+    return fg_nccl_copy_for_caller(caller);
 }
 
-/* The copy the caller reaches (cached per calling object; "none" too). */
-static fg_nccl_copy_t *copy_for_caller(const void *caller)
+/* The copy that made `comm`, else the one the caller reaches; *failed: a
+ * lazy channel judged it `fail`. */
+static fg_nccl_copy_t *copy_of_comm(ncclComm_t comm, const void *caller, int *failed)
 {
-    const void     *obj = fg_object_of(caller);
-    fg_nccl_copy_t *c   = NULL;
-    void           *sym;
-    size_t          i;
+    fg_nccl_copy_t *c = NULL;
 
-    fg_core_fork_ready();   /* before copy_lock: a forked child must not inherit it held */
-    pthread_mutex_lock(&copy_lock);
-    for (i = 0; i < ncallers; i++) {
-        if (callers[i].obj == obj) {
-            c = callers[i].copy;
-            pthread_mutex_unlock(&copy_lock);
-            return c;
-        }
-    }
-    pthread_mutex_unlock(&copy_lock);
-    /* resolution may dlopen(RTLD_NOLOAD): never under our lock */
-    sym = fg_resolve_for_caller("pncclGetUniqueId", caller);
-    if (sym == NULL) sym = fg_resolve_for_caller("ncclGetUniqueId", caller);
-    pthread_mutex_lock(&copy_lock);
-    c = sym ? copy_from(sym) : NULL;
-    if (ncallers < MAX_CALLERS) {
-        callers[ncallers].obj  = obj;
-        callers[ncallers].copy = c;
-        ncallers++;
-    }
-    pthread_mutex_unlock(&copy_lock);
-    return c;
-}
-
-static fg_nccl_copy_t *copy_of_comm(ncclComm_t comm, const void *caller, unsigned *flags)
-{
-    fg_handle_rec_t rec;
-    int             found = 0;
-
-    if (comm != NULL) {
-        pthread_mutex_lock(&fg_nccl_lock);
-        found = fg_handlemap_get(&comms, comm, &rec);
-        pthread_mutex_unlock(&fg_nccl_lock);
-    }
-    if (flags) *flags = found ? rec.flags : 0;
-    if (found && rec.lib != NULL) return rec.lib;
-    return copy_for_caller(caller);
-}
-
-fg_nccl_copy_t *fg_nccl_copy_at(const void *addr)
-{
-    const void *base = fg_object_of(addr);
-    size_t      i;
-
-    pthread_mutex_lock(&copy_lock);
-    for (i = 0; i < ncopies; i++) {
-        if (copies[i].base == base) {
-            pthread_mutex_unlock(&copy_lock);
-            return &copies[i];
-        }
-    }
-    pthread_mutex_unlock(&copy_lock);
-    return NULL;
-}
-
-void fg_nccl_for_each_copy(void (*fn)(fg_nccl_copy_t *c))
-{
-    size_t i, n;
-
-    pthread_mutex_lock(&copy_lock);
-    n = ncopies;
-    pthread_mutex_unlock(&copy_lock);
-    for (i = 0; i < n; i++) fn(&copies[i]);   /* entries never move or change identity */
-}
-
-/* ---- live communicators -------------------------------------------------- */
-
-static void comm_created(ncclComm_t comm, fg_nccl_copy_t *c)
-{
-    fg_handle_rec_t rec;
-
-    memset(&rec, 0, sizeof(rec));
-    rec.key = comm;
-    rec.lib = c;
-    pthread_mutex_lock(&fg_nccl_lock);
-    fg_handlemap_put(&comms, &rec);   /* a reused address starts clean */
-    pthread_mutex_unlock(&fg_nccl_lock);
+    if (failed) *failed = 0;
+    if (comm != NULL) c = fg_nccl_comm_copy(comm, failed);
+    return c != NULL ? c : caller_copy(caller);
 }
 
 static void comm_gone(ncclComm_t comm)
 {
     pthread_mutex_lock(&fg_nccl_lock);
-    fg_handlemap_del(&comms, comm);
+    fg_nccl_comm_forget_locked(comm);
     fg_nccl_forget_comm(comm);
     pthread_mutex_unlock(&fg_nccl_lock);
-}
-
-void fg_nccl_mark_failed(const void *comm)
-{
-    fg_handle_rec_t *r = fg_handlemap_ref(&comms, comm);   /* fg_nccl_lock held */
-
-    if (r != NULL) r->flags |= COMM_FAILED;
 }
 
 /* ---- judging ------------------------------------------------------------- */
@@ -200,7 +72,7 @@ static ncclResult_t after_init(fg_nccl_copy_t *copy, ncclResult_t rc, ncclComm_t
     fg_nccl_drain();
     for (i = 0; i < (rc == ncclSuccess ? ncomms : 1); i++) {
         ncclComm_t c = (rc == ncclSuccess && comms_out != NULL) ? comms_out[i] : NULL;
-        if (c != NULL) comm_created(c, copy);
+        if (c != NULL) fg_nccl_comm_created(c, copy);
         if (fg_nccl_judge_init(c, (int)rc, what, rule, sizeof(rule)) == FG_GO_FAIL) out = FG_GO_FAIL;
     }
     if (rc != ncclSuccess) fg_nccl_forget_failed_init((long)syscall(SYS_gettid));
@@ -219,114 +91,132 @@ static ncclResult_t after_init(fg_nccl_copy_t *copy, ncclResult_t rc, ncclComm_t
     return rc;
 }
 
-/* Every wrapped call starts here: the thread's fabguard message belongs to
- * the call that set it only (ncclGetLastError then reports NCCL's own). */
-#define NCCL_PROLOGUE(copy, field, name)                                        \
-    if ((copy) == NULL || (copy)->field == NULL) {                              \
-        return ncclInternalError;   /* pass-through-or-error: no real NCCL */   \
-    }                                                                           \
-    if (fg_guard_depth() > 0) goto passthrough;                                 \
-    last_error[0] = '\0';                                                       \
-    switch (fg_core_state()) {                                                  \
-    case FG_STATE_PASSTHROUGH: goto passthrough;                                \
-    case FG_STATE_FAIL_CLOSED:                                                  \
-        if (fg_core_fail_closed("nccl", name) == FG_GO_FAIL) {                  \
-            snprintf(last_error, sizeof(last_error), "fabguard: policy error, enforce mode fails closed"); \
-            return ncclSystemError;                                             \
-        }                                                                       \
-        goto passthrough;                                                       \
-    default: break;                                                             \
-    }                                                                           \
-    fg_nccl_capture_for(copy)
+typedef enum { WAY_PASS, WAY_REFUSE, WAY_WATCH } nccl_way_t;
 
-#define CALLER_COPY fg_nccl_copy_t *copy = copy_for_caller(__builtin_return_address(0))
+/* Every wrapped call starts here (after its copy is known): pass it
+ * through, refuse it (enforce mode with a broken policy), or watch it. The
+ * thread's fabguard message belongs to the call that set it only
+ * (ncclGetLastError then reports NCCL's own). */
+static nccl_way_t prologue(fg_nccl_copy_t *copy, const char *name)
+{
+    if (fg_guard_depth() == 0) last_error[0] = '\0';
+    switch (fg_wrap_state()) {
+    case FG_STATE_PASSTHROUGH:
+        return WAY_PASS;
+    case FG_STATE_FAIL_CLOSED:
+        if (fg_verdict_fail_closed("nccl", name) == FG_GO_FAIL) {
+            snprintf(last_error, sizeof(last_error), "fabguard: policy error, enforce mode fails closed");
+            return WAY_REFUSE;
+        }
+        return WAY_PASS;
+    default:
+        break;
+    }
+    fg_nccl_capture_for(copy);
+    return WAY_WATCH;
+}
 
 FG_EXPORT ncclResult_t ncclGetUniqueId(ncclUniqueId *id)
 {
     typedef ncclResult_t (*fn_t)(ncclUniqueId *);
-    ncclResult_t rc;
-    CALLER_COPY;
-    NCCL_PROLOGUE(copy, get_unique_id, "ncclGetUniqueId");
-    fg_guard_enter();
-    rc = ((fn_t)copy->get_unique_id)(id);
-    fg_nccl_drain();   /* its lines are forwarded before the application goes on */
-    fg_guard_leave();
+    fg_nccl_copy_t *copy = caller_copy(__builtin_return_address(0));
+    ncclResult_t    rc;
+    nccl_way_t      way;
+
+    if (copy == NULL || copy->get_unique_id == NULL) return ncclInternalError;   /* no real NCCL */
+    way = prologue(copy, "ncclGetUniqueId");
+    if (way == WAY_REFUSE) return ncclSystemError;
+    if (way == WAY_PASS) return ((fn_t)copy->get_unique_id)(id);
+    FG_GUARDED {
+        rc = ((fn_t)copy->get_unique_id)(id);
+        fg_nccl_drain();   /* its lines are forwarded before the application goes on */
+    }
     return rc;
-passthrough:
-    return ((fn_t)copy->get_unique_id)(id);
 }
 
 FG_EXPORT ncclResult_t ncclCommInitRank(ncclComm_t *comm, int nranks, ncclUniqueId id, int rank)
 {
     typedef ncclResult_t (*fn_t)(ncclComm_t *, int, ncclUniqueId, int);
-    ncclResult_t rc;
-    CALLER_COPY;
-    NCCL_PROLOGUE(copy, init_rank, "ncclCommInitRank");
-    fg_guard_enter();
-    rc = ((fn_t)copy->init_rank)(comm, nranks, id, rank);
-    rc = after_init(copy, rc, comm, 1, "ncclCommInitRank");
-    fg_guard_leave();
+    fg_nccl_copy_t *copy = caller_copy(__builtin_return_address(0));
+    ncclResult_t    rc;
+    nccl_way_t      way;
+
+    if (copy == NULL || copy->init_rank == NULL) return ncclInternalError;   /* no real NCCL */
+    way = prologue(copy, "ncclCommInitRank");
+    if (way == WAY_REFUSE) return ncclSystemError;
+    if (way == WAY_PASS) return ((fn_t)copy->init_rank)(comm, nranks, id, rank);
+    FG_GUARDED {
+        rc = ((fn_t)copy->init_rank)(comm, nranks, id, rank);
+        rc = after_init(copy, rc, comm, 1, "ncclCommInitRank");
+    }
     return rc;
-passthrough:
-    return ((fn_t)copy->init_rank)(comm, nranks, id, rank);
 }
 
 FG_EXPORT ncclResult_t ncclCommInitRankConfig(ncclComm_t *comm, int nranks, ncclUniqueId id, int rank,
                                               ncclConfig_t *config)
 {
     typedef ncclResult_t (*fn_t)(ncclComm_t *, int, ncclUniqueId, int, ncclConfig_t *);
-    ncclResult_t rc;
-    CALLER_COPY;
-    NCCL_PROLOGUE(copy, init_rank_config, "ncclCommInitRankConfig");
-    fg_guard_enter();
-    rc = ((fn_t)copy->init_rank_config)(comm, nranks, id, rank, config);
-    rc = after_init(copy, rc, comm, 1, "ncclCommInitRankConfig");
-    fg_guard_leave();
+    fg_nccl_copy_t *copy = caller_copy(__builtin_return_address(0));
+    ncclResult_t    rc;
+    nccl_way_t      way;
+
+    if (copy == NULL || copy->init_rank_config == NULL) return ncclInternalError;   /* no real NCCL */
+    way = prologue(copy, "ncclCommInitRankConfig");
+    if (way == WAY_REFUSE) return ncclSystemError;
+    if (way == WAY_PASS) return ((fn_t)copy->init_rank_config)(comm, nranks, id, rank, config);
+    FG_GUARDED {
+        rc = ((fn_t)copy->init_rank_config)(comm, nranks, id, rank, config);
+        rc = after_init(copy, rc, comm, 1, "ncclCommInitRankConfig");
+    }
     return rc;
-passthrough:
-    return ((fn_t)copy->init_rank_config)(comm, nranks, id, rank, config);
 }
 
 FG_EXPORT ncclResult_t ncclCommInitRankScalable(ncclComm_t *comm, int nranks, int rank, int nId,
                                                 ncclUniqueId *ids, ncclConfig_t *config)
 {
     typedef ncclResult_t (*fn_t)(ncclComm_t *, int, int, int, ncclUniqueId *, ncclConfig_t *);
-    ncclResult_t rc;
-    CALLER_COPY;
-    NCCL_PROLOGUE(copy, init_rank_scalable, "ncclCommInitRankScalable");
-    fg_guard_enter();
-    rc = ((fn_t)copy->init_rank_scalable)(comm, nranks, rank, nId, ids, config);
-    rc = after_init(copy, rc, comm, 1, "ncclCommInitRankScalable");
-    fg_guard_leave();
+    fg_nccl_copy_t *copy = caller_copy(__builtin_return_address(0));
+    ncclResult_t    rc;
+    nccl_way_t      way;
+
+    if (copy == NULL || copy->init_rank_scalable == NULL) return ncclInternalError;   /* no real NCCL */
+    way = prologue(copy, "ncclCommInitRankScalable");
+    if (way == WAY_REFUSE) return ncclSystemError;
+    if (way == WAY_PASS) return ((fn_t)copy->init_rank_scalable)(comm, nranks, rank, nId, ids, config);
+    FG_GUARDED {
+        rc = ((fn_t)copy->init_rank_scalable)(comm, nranks, rank, nId, ids, config);
+        rc = after_init(copy, rc, comm, 1, "ncclCommInitRankScalable");
+    }
     return rc;
-passthrough:
-    return ((fn_t)copy->init_rank_scalable)(comm, nranks, rank, nId, ids, config);
 }
 
 FG_EXPORT ncclResult_t ncclCommInitAll(ncclComm_t *comms_out, int ndev, const int *devlist)
 {
     typedef ncclResult_t (*fn_t)(ncclComm_t *, int, const int *);
-    ncclResult_t rc;
-    CALLER_COPY;
-    NCCL_PROLOGUE(copy, init_all, "ncclCommInitAll");
-    fg_guard_enter();
-    rc = ((fn_t)copy->init_all)(comms_out, ndev, devlist);
-    rc = after_init(copy, rc, comms_out, ndev, "ncclCommInitAll");
-    fg_guard_leave();
+    fg_nccl_copy_t *copy = caller_copy(__builtin_return_address(0));
+    ncclResult_t    rc;
+    nccl_way_t      way;
+
+    if (copy == NULL || copy->init_all == NULL) return ncclInternalError;   /* no real NCCL */
+    way = prologue(copy, "ncclCommInitAll");
+    if (way == WAY_REFUSE) return ncclSystemError;
+    if (way == WAY_PASS) return ((fn_t)copy->init_all)(comms_out, ndev, devlist);
+    FG_GUARDED {
+        rc = ((fn_t)copy->init_all)(comms_out, ndev, devlist);
+        rc = after_init(copy, rc, comms_out, ndev, "ncclCommInitAll");
+    }
     return rc;
-passthrough:
-    return ((fn_t)copy->init_all)(comms_out, ndev, devlist);
 }
 
 /* A communicator judged `fail` after its init (a lazy connection) refuses
  * the next control-path call on it. */
 static int refused_after_init(ncclComm_t comm, fg_nccl_copy_t **copy, const void *caller)
 {
-    unsigned flags;
+    int      failed;
 
     fg_nccl_drain();   /* lazy channel lines written so far are judged first */
-    *copy = copy_of_comm(comm, caller, &flags);
-    if (flags & COMM_FAILED) {
+    *copy = copy_of_comm(comm, caller, &failed);
+    if (failed) {
         snprintf(last_error, sizeof(last_error),
                  "fabguard: communicator %p made a connection the policy forbids; see the fabguard line on stderr",
                  (void *)comm);
@@ -338,34 +228,40 @@ static int refused_after_init(ncclComm_t comm, fg_nccl_copy_t **copy, const void
 FG_EXPORT ncclResult_t ncclCommSplit(ncclComm_t comm, int color, int key, ncclComm_t *newcomm, ncclConfig_t *config)
 {
     typedef ncclResult_t (*fn_t)(ncclComm_t, int, int, ncclComm_t *, ncclConfig_t *);
-    ncclResult_t rc;
     fg_nccl_copy_t *copy = copy_of_comm(comm, __builtin_return_address(0), NULL);
-    NCCL_PROLOGUE(copy, split, "ncclCommSplit");
+    ncclResult_t    rc;
+    nccl_way_t      way;
+
+    if (copy == NULL || copy->split == NULL) return ncclInternalError;   /* no real NCCL */
+    way = prologue(copy, "ncclCommSplit");
+    if (way == WAY_REFUSE) return ncclSystemError;
+    if (way == WAY_PASS) return ((fn_t)copy->split)(comm, color, key, newcomm, config);
     if (refused_after_init(comm, &copy, __builtin_return_address(0))) return ncclSystemError;
-    fg_guard_enter();
-    rc = ((fn_t)copy->split)(comm, color, key, newcomm, config);
-    rc = after_init(copy, rc, newcomm, 1, "ncclCommSplit");
-    fg_guard_leave();
+    FG_GUARDED {
+        rc = ((fn_t)copy->split)(comm, color, key, newcomm, config);
+        rc = after_init(copy, rc, newcomm, 1, "ncclCommSplit");
+    }
     return rc;
-passthrough:
-    return ((fn_t)copy->split)(comm, color, key, newcomm, config);
 }
 
 FG_EXPORT ncclResult_t ncclCommShrink(ncclComm_t comm, int *exclude, int nexclude, ncclComm_t *newcomm,
                                       ncclConfig_t *config, int flags)
 {
     typedef ncclResult_t (*fn_t)(ncclComm_t, int *, int, ncclComm_t *, ncclConfig_t *, int);
-    ncclResult_t rc;
     fg_nccl_copy_t *copy = copy_of_comm(comm, __builtin_return_address(0), NULL);
-    NCCL_PROLOGUE(copy, shrink, "ncclCommShrink");
+    ncclResult_t    rc;
+    nccl_way_t      way;
+
+    if (copy == NULL || copy->shrink == NULL) return ncclInternalError;   /* no real NCCL */
+    way = prologue(copy, "ncclCommShrink");
+    if (way == WAY_REFUSE) return ncclSystemError;
+    if (way == WAY_PASS) return ((fn_t)copy->shrink)(comm, exclude, nexclude, newcomm, config, flags);
     if (refused_after_init(comm, &copy, __builtin_return_address(0))) return ncclSystemError;
-    fg_guard_enter();
-    rc = ((fn_t)copy->shrink)(comm, exclude, nexclude, newcomm, config, flags);
-    rc = after_init(copy, rc, newcomm, 1, "ncclCommShrink");
-    fg_guard_leave();
+    FG_GUARDED {
+        rc = ((fn_t)copy->shrink)(comm, exclude, nexclude, newcomm, config, flags);
+        rc = after_init(copy, rc, newcomm, 1, "ncclCommShrink");
+    }
     return rc;
-passthrough:
-    return ((fn_t)copy->shrink)(comm, exclude, nexclude, newcomm, config, flags);
 }
 
 /* Destroy/abort always reach NCCL (no leak); lazy verdicts were reported
@@ -397,10 +293,26 @@ FG_EXPORT const char *ncclGetLastError(ncclComm_t comm)
     return ((const char *(*)(ncclComm_t))copy->get_last_error)(comm);
 }
 
-void fg_nccl_after_fork(void)
+static void after_fork(void)
 {
-    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
-
-    copy_lock = fresh;
+    fg_nccl_copy_after_fork();
     fg_nccl_capture_after_fork();
+}
+
+/* What core runs for NCCL at fork and exit and asks at exit (module.h). */
+static const fg_module_ops_t nccl_module = {
+    .name          = "nccl",
+    .after_fork    = after_fork,
+    .at_exit       = fg_nccl_at_exit,
+    .loaded_unused = fg_nccl_loaded_unused,
+};
+
+static void register_module(void)
+{
+    fg_core_register_module(&nccl_module);
+}
+
+__attribute__((constructor)) static void nccl_at_load(void)
+{
+    register_module();
 }

@@ -24,6 +24,8 @@
  * numbers never receives our markers or NCCL's lines, and nobody waits on a
  * dead capture; the next wrapped call starts a new one. */
 #include "nccl_int.h"
+#include "count.h"
+#include "origin.h"
 #include "nccl_got.h"
 #include "fabguard/handlemap.h"
 #include "fabguard/judge.h"
@@ -45,8 +47,6 @@
 
 #define SYNC_MARK "\001fabguard-sync "
 #define MAX_GEN   8   /* captures per process: each restart is an application closing ours */
-
-pthread_mutex_t fg_nccl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 enum { LVL_NONE, LVL_VERSION, LVL_WARN, LVL_INFO, LVL_ABORT, LVL_TRACE };
 
@@ -331,7 +331,7 @@ static fg_outcome_t report_findings(const char *event, long comm_idx, long proc_
 
     fg_event_init(&ev, "nccl", event, "ok");
     if (c != NULL) {
-        fg_core_note_rank((int)c->rank);   /* stderr identity when no launcher rank */
+        fg_origin_note_rank((int)c->rank);   /* stderr identity when no launcher rank */
         ev.comm   = c->comm[0] ? c->comm : NULL;
         ev.rank   = c->rank;
         ev.nranks = c->nranks;
@@ -343,7 +343,7 @@ static fg_outcome_t report_findings(const char *event, long comm_idx, long proc_
     ev.extra  = kv;
     ev.nextra = candidates ? 4 : 3;   /* a lazy line that names no single communicator */
     ev.detail = extra_detail;
-    return fg_core_verdict(&ev, f);
+    return fg_verdict_report_and_act(&ev, f);
 }
 
 /* Channel lines carry no communicator (NCCL 2.28 src/transport/net.cc,
@@ -377,7 +377,7 @@ static void judge_lazy_channel(long holder)
     long              cand[8], owner;
     size_t            n, i;
 
-    fg_core_count(FG_COUNT_CHANNELS);
+    fg_count(FG_COUNT_CHANNELS);
     if (!h->complete) return;          /* judged with the whole comm at init */
     ch    = h->channels[h->nch - 1];
     owner = lazy_owner(holder, &ch, cand, 8, &n);
@@ -398,7 +398,7 @@ static void judge_lazy_channel(long holder)
         snprintf(what, sizeof(what), "in a collective on communicator %s (rank %ld of %ld) "
                  "that connected channel %02d via %s", o->comm[0] ? o->comm : "?", o->rank,
                  o->nranks, ch.channel, ch.transport);
-        fg_core_set_activity(what);
+        fg_origin_set_activity(what);
     }
     if (owner < 0) {
         size_t len = 0;
@@ -448,7 +448,7 @@ fg_outcome_t fg_nccl_judge_init(const void *comm, int rc, const char *what, char
         if (inferred) fg_strlcpy(nlog.procs[proc].net, n, sizeof(nlog.procs[proc].net));
         fg_judge_nccl(fg_core_policy(), fg_core_mgmt(), &nlog, proc, idx, &f);
     }
-    fg_core_count(FG_COUNT_COMMS);
+    fg_count(FG_COUNT_COMMS);
     snprintf(detail, sizeof(detail), "%s returned %d%s", what, rc,
              proc < 0 ? " (no NCCL log lines were captured)" : "");
     out = report_findings("comm", idx, proc, &f, f.n ? NULL : detail, NULL);
@@ -710,7 +710,7 @@ void fg_nccl_capture_for(fg_nccl_copy_t *c)
             c->patched = 1;
             atomic_store(&c->debug_fd, -1);
             if (fg_got_rewrite(c->lm, "getenv", (void *)nccl_getenv) <= 0) {
-                fg_core_info("nccl", "capture", "libnccl's getenv slots could not be rewritten: "
+                fg_verdict_info("nccl", "capture", "libnccl's getenv slots could not be rewritten: "
                              "its debug log is not captured");
             }
             fg_got_rewrite(c->lm, "fopen", (void *)nccl_fopen);

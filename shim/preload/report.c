@@ -1,11 +1,15 @@
 /* Reporting: the JSON Lines event log (one write(2) per event, O_APPEND,
  * O_CLOEXEC, O_NOFOLLOW), stderr lines, and flood control. */
-#include "core.h"
+#include "report.h"
+#include "count.h"
+#include "origin.h"
+#include "fabguard/common.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +40,15 @@ static struct {
     uint64_t key;
     unsigned count;
 } admitted[FG_ADMIT_KEYS];
+
+/* The policy's log template, set by init (a string of the policy, which
+ * lives as long as the process). */
+static _Atomic(const char *) log_template;
+
+void fg_report_configure(const char *tmpl)
+{
+    atomic_store(&log_template, tmpl);
+}
 
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
@@ -70,7 +83,7 @@ void fg_report_stderr_line(const char *text, size_t len)
     static const char tag[] = "fabguard: ";
     const size_t      tagl  = sizeof(tag) - 1;
     char              buf[PIPE_BUF];   /* one write to a pipe never interleaves */
-    const char       *id    = fg_core_ident();
+    const char       *id    = fg_origin_ident();
     size_t            idl   = strlen(id), used = 0;
     const char       *p = text, *end = text + len;
 
@@ -232,30 +245,30 @@ static void user_name(char *buf, size_t cap)
 
 static void open_log_locked(void)
 {
-    const fg_policy_t *pol = fg_core_policy();
+    const char        *tmpl = atomic_load(&log_template);
     fg_event_origin_t  o;
     fg_template_vars_t v;
     const char        *why = NULL;
     char               user[64];
 
-    if (pol == NULL || pol->log == NULL || pol->log[0] == '\0') {
+    if (tmpl == NULL || tmpl[0] == '\0') {
         log_state = LOG_NONE;
         return;
     }
-    if (strcmp(pol->log, "stderr") == 0) {
+    if (strcmp(tmpl, "stderr") == 0) {
         log_fd    = STDERR_FILENO;
         log_state = LOG_OPEN;
         return;
     }
-    fg_core_origin(&o);
+    fg_origin_fill(&o);
     user_name(user, sizeof(user));
     v.host = o.host;
     v.pid  = o.pid;
     v.prog = o.prog;
     v.time = o.ts.tv_sec;
     v.user = user;
-    if (fg_template_expand(pol->log, &v, log_path, sizeof(log_path), &why) < 0) {
-        say("fabguard: event log '%s': %s; events are not written\n", pol->log, why);
+    if (fg_template_expand(tmpl, &v, log_path, sizeof(log_path), &why) < 0) {
+        say("fabguard: event log '%s': %s; events are not written\n", tmpl, why);
         log_state = LOG_FAILED;
         return;
     }
@@ -317,7 +330,7 @@ static ssize_t write_line_locked(int fd, const char *line, size_t n)
     if (fd != STDERR_FILENO && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
         fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)n) < 0 &&
         (errno == ENOSPC || errno == EDQUOT || errno == EFBIG)) {
-        fg_core_count(FG_COUNT_LOST);
+        fg_count(FG_COUNT_LOST);
         return -1;
     }
     do {
@@ -328,12 +341,12 @@ static ssize_t write_line_locked(int fd, const char *line, size_t n)
         do {
             nl = write(fd, "\n", 1);
         } while (nl < 0 && errno == EINTR);
-        fg_core_count(FG_COUNT_LOST);
+        fg_count(FG_COUNT_LOST);
         errno = ENOSPC;
         return -1;
     }
     if (w < 0) {
-        fg_core_count(FG_COUNT_LOST);
+        fg_count(FG_COUNT_LOST);
     }
     return w;
 }
@@ -345,7 +358,7 @@ void fg_report_event(const fg_event_t *ev)
     size_t            n;
     int               fd;
 
-    fg_core_origin(&o);
+    fg_origin_fill(&o);
     n = fg_event_format(ev, &o, line, sizeof(line));
     if (n == 0) {
         return;

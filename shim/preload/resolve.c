@@ -7,6 +7,7 @@
  * libucp-<hash>.so, so names are never matched by soname). */
 #include "resolve.h"
 #include "audit_gate.h"
+#include "module.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -30,6 +31,8 @@ typedef struct {
     _Atomic(void *)              value;
     _Atomic(unsigned long long)  subs;    /* ~0 while being refreshed */
 } cache_ent_t;
+
+static void register_module(void);
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The symbol this thread resolved last and its object's base: a wrapper asks
@@ -96,6 +99,7 @@ static void cache_put(cache_ent_t *tab, const void *k1, const void *k2,
     if (value == NULL || subs == ~0ULL) {
         return;   /* never cache "absent": a library may be loaded later */
     }
+    register_module();
     pthread_mutex_lock(&cache_lock);
     for (i = 0; i < 8; i++, slot = (slot + 1) & (FG_CACHE_SLOTS - 1)) {
         const void *k = atomic_load_explicit(&tab[slot].key1, memory_order_relaxed);
@@ -220,6 +224,7 @@ static void *lookup_in_loaded_objects(const char *name)
     void  *sym = NULL;
     size_t i;
 
+    register_module();
     pthread_mutex_lock(&scan_lock);
     scan_list.n = 0;
     dl_iterate_phdr(collect_object, &scan_list);
@@ -233,7 +238,7 @@ static void *lookup_in_loaded_objects(const char *name)
     return sym;
 }
 
-void fg_resolve_after_fork(void)
+static void resolve_after_fork(void)
 {
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 
@@ -311,36 +316,20 @@ void *fg_resolve_beside(const char *name, const void *sibling)
     return lookup_in_object(lm->l_name, name);
 }
 
-typedef struct {
-    const char *needle;
-    char       *out;
-    size_t      cap;
-    int         found;
-} match_arg_t;
+/* The child of fork gets fresh locks: core runs this through the module
+ * table (module.h). Registered at load and before our locks are first
+ * taken (a first call may precede our constructor). */
+static const fg_module_ops_t resolve_module = {
+    .name       = "resolve",
+    .after_fork = resolve_after_fork,
+};
 
-static int match_object(struct dl_phdr_info *info, size_t size, void *arg)
+static void register_module(void)
 {
-    match_arg_t *m = arg;
-    const char  *base;
-
-    (void)size;
-    if (info->dlpi_name == NULL || info->dlpi_name[0] == '\0') {
-        return 0;
-    }
-    base = strrchr(info->dlpi_name, '/');
-    base = base ? base + 1 : info->dlpi_name;
-    if (strstr(base, m->needle) != NULL) {
-        fg_strlcpy(m->out, base, m->cap);
-        m->found = 1;
-        return 1;
-    }
-    return 0;
+    fg_core_register_module(&resolve_module);
 }
 
-int fg_loaded_object_matching(const char *needle, char *name_out, size_t cap)
+__attribute__((constructor)) static void resolve_at_load(void)
 {
-    match_arg_t m = { needle, name_out, cap, 0 };
-
-    dl_iterate_phdr(match_object, &m);
-    return m.found;
+    register_module();
 }

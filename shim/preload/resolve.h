@@ -22,11 +22,4 @@ FG_HIDDEN void *fg_resolve_beside(const char *name, const void *sibling);
 /* True when addr lies inside libfabguard.so. */
 FG_HIDDEN int fg_addr_is_ours(const void *addr);
 
-/* Loaded objects whose file name contains `needle` (for coverage). */
-FG_HIDDEN int fg_loaded_object_matching(const char *needle, char *name_out,
-                                        size_t cap);
-
-/* The child of fork gets fresh locks. */
-FG_HIDDEN void fg_resolve_after_fork(void);
-
 #endif

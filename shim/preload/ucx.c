@@ -7,8 +7,17 @@
  * one fg_ucx_copy_t resolved from that very object. Creation of a context
  * resolves in the caller's scope; every later call on a handle goes to the
  * copy that created the handle. */
+#include "core.h"
+#include "module.h"
+#include "ucx_copy.h"
+#include "ucx_judge.h"
+#include "ucx_log.h"
+#include "ucx_observe.h"
+#include "ucx_pending.h"
+#include "ucx_route.h"
+#include "count.h"
+#include "report.h"
 #include "gpu.h"
-#include "ucx.h"
 
 #include "resolve.h"
 #include "fabguard/handlemap.h"
@@ -18,8 +27,6 @@
 #include "fabguard/ucx_context.h"
 #include "fabguard/ucx_text.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <net/if.h>
 #include <dlfcn.h>
 #include <link.h>
@@ -32,20 +39,14 @@
 #include <time.h>
 
 #define FG_EXPORT __attribute__((visibility("default")))
-#define FG_MAX_COPIES  8
 #define FG_RECHECK_PER_CALL 8   /* pending endpoints re-examined per control call */
 
 /* Handle records live in maps under ucx_lock; copies are published once
  * and never change (readers need no lock after getting the pointer). */
 static pthread_mutex_t ucx_lock = PTHREAD_MUTEX_INITIALIZER;
-static fg_ucx_copy_t   copies[FG_MAX_COPIES];
-static size_t          ncopies;
 static fg_handlemap_t  contexts, workers, endpoints;
-static const void    **pending;   /* client/server endpoints not final yet (grows) */
-static size_t          npending, pending_cap, pending_cursor;
 static atomic_uint     next_ep_id;
 static atomic_int      init_failed_status;   /* last failed ucp_init (0 = none) */
-static __thread int    creating;   /* inside our ucp_ep_create wrapper */
 
 /* Record flags; the endpoint's id (a per-process sequence number) lives in
  * the bits above EP_ID_SHIFT. */
@@ -59,123 +60,42 @@ enum {
 };
 static const char *const kind_names[] = { "worker-address", "client", "server", "internal" };
 
-int fg_ucx_creating(void)
+static void register_module(void);
+
+/* The copy a caller reaches (the module registers at its first call: that
+ * may precede our constructor). */
+static fg_ucx_copy_t *caller_copy(const char *name, const void *caller)
 {
-    return creating;
+    register_module();
+    return fg_ucx_copy_for_caller(name, caller);
 }
 
-int fg_ucx_cs_pending(void)
-{
-    return __atomic_load_n(&npending, __ATOMIC_RELAXED) != 0;
-}
-
-fg_ucx_copy_t *fg_ucx_copy_by_opts(const void *opts)
-{
-    size_t i, n = __atomic_load_n(&ncopies, __ATOMIC_ACQUIRE);
-
-    for (i = 0; i < n; i++) {
-        if (copies[i].capture && copies[i].ucs_opts == opts) {
-            return &copies[i];
-        }
-    }
-    return NULL;
-}
-
-#define RESOLVE(c, field, name) \
-    (*(void **)&(c)->field = fg_resolve_beside(name, sibling))
-
-static void object_name(const void *addr, char *out, size_t cap)
-{
-    Dl_info     di;
-    const char *slash;
-
-    if (dladdr(addr, &di) == 0 || di.dli_fname == NULL) {
-        fg_strlcpy(out, "?", cap);
-        return;
-    }
-    slash = strrchr(di.dli_fname, '/');
-    fg_strlcpy(out, slash ? slash + 1 : di.dli_fname, cap);
-}
-
-/* Build the copy of the library that defines `sibling`. ucx_lock held. */
-static fg_ucx_copy_t *copy_from(const void *sibling)
-{
-    const void    *base = fg_object_of(sibling);
-    fg_ucx_copy_t *c;
-    size_t         i;
-    unsigned       rel = 0;
-
-    for (i = 0; i < ncopies; i++) {
-        if (copies[i].base == base) {
-            return &copies[i];
-        }
-    }
-    if (base == NULL || ncopies == FG_MAX_COPIES) {
-        return NULL;
-    }
-    c = &copies[ncopies];
-    memset(c, 0, sizeof(*c));
-    c->base = base;
-    object_name(sibling, c->object, sizeof(c->object));
-    RESOLVE(c, init_version, "ucp_init_version");
-    RESOLVE(c, cleanup, "ucp_cleanup");
-    RESOLVE(c, worker_create, "ucp_worker_create");
-    RESOLVE(c, worker_destroy, "ucp_worker_destroy");
-    RESOLVE(c, ep_create, "ucp_ep_create");
-    RESOLVE(c, ep_close_nbx, "ucp_ep_close_nbx");
-    RESOLVE(c, ep_close_nb, "ucp_ep_close_nb");
-    RESOLVE(c, ep_destroy, "ucp_ep_destroy");
-    RESOLVE(c, disconnect_nb, "ucp_disconnect_nb");
-    RESOLVE(c, ep_rkey_unpack, "ucp_ep_rkey_unpack");
-    RESOLVE(c, mem_map, "ucp_mem_map");
-    RESOLVE(c, mem_unmap, "ucp_mem_unmap");
-    RESOLVE(c, worker_get_address, "ucp_worker_get_address");
-    RESOLVE(c, ep_print_info, "ucp_ep_print_info");
-    RESOLVE(c, ep_query, "ucp_ep_query");
-    RESOLVE(c, get_version, "ucp_get_version");
-    RESOLVE(c, context_print_info, "ucp_context_print_info");
-    RESOLVE(c, config_read, "ucp_config_read");
-    RESOLVE(c, config_print, "ucp_config_print");
-    RESOLVE(c, config_release, "ucp_config_release");
-    RESOLVE(c, request_check_status, "ucp_request_check_status");
-    RESOLVE(c, conn_request_query, "ucp_conn_request_query");
-    RESOLVE(c, request_free, "ucp_request_free");
-    if (c->get_version != NULL) {
-        c->get_version(&c->major, &c->minor, &rel);
-    }
-    snprintf(c->version, sizeof(c->version), "%u.%u.%u", c->major, c->minor, rel);
-    __atomic_store_n(&ncopies, ncopies + 1, __ATOMIC_RELEASE);
-    return c;
-}
-
-/* The copy a caller reaches for `name` (context creation, unknown handles). */
-static fg_ucx_copy_t *copy_for_caller(const char *name, const void *caller)
-{
-    void          *sym = fg_resolve_for_caller(name, caller);
-    fg_ucx_copy_t *c;
-
-    if (sym == NULL) {
-        return NULL;
-    }
-    pthread_mutex_lock(&ucx_lock);
-    c = copy_from(sym);
-    pthread_mutex_unlock(&ucx_lock);
-    return c;
-}
-
+/* The copy a call on `handle` goes to: the one that created the handle,
+ * else the caller's. Pass-through (mode=off, a program not selected)
+ * records no handle, so it skips the lookup and its lock: mode=off stays
+ * the cheapest mode. */
 static fg_ucx_copy_t *copy_of(fg_handlemap_t *map, const void *handle,
                               const char *name, const void *caller)
 {
     fg_handle_rec_t rec;
-    int             found;
+    int             found = 0;
 
-    pthread_mutex_lock(&ucx_lock);
-    found = fg_handlemap_get(map, handle, &rec);
-    pthread_mutex_unlock(&ucx_lock);
+    if (fg_core_state() != FG_STATE_PASSTHROUGH) {
+        pthread_mutex_lock(&ucx_lock);
+        found = fg_handlemap_get(map, handle, &rec);
+        pthread_mutex_unlock(&ucx_lock);
+    }
     if (found && rec.lib != NULL) {
         return rec.lib;
     }
-    return copy_for_caller(name, caller);
+    return caller_copy(name, caller);
+}
+
+static void forget_handle(fg_handlemap_t *map, const void *handle)
+{
+    pthread_mutex_lock(&ucx_lock);
+    fg_handlemap_del(map, handle);
+    pthread_mutex_unlock(&ucx_lock);
 }
 
 static void report_missing(const char *name)
@@ -189,104 +109,11 @@ static void report_missing(const char *name)
              "%s not found in any loaded UCX: this call fails with "
              "UCS_ERR_UNSUPPORTED and is not checked", name);
     if (fg_report_first_time(detail)) {
-        fg_core_info("fabguard", "resolve", detail);
+        fg_verdict_info("fabguard", "resolve", detail);
     }
 }
 
 /* ---- observing -------------------------------------------------------- */
-
-static char *print_to_memory(void (*printer)(void *, FILE *), void *obj,
-                             size_t *len)
-{
-    char *buf = NULL;
-    FILE *f   = open_memstream(&buf, len);
-
-    if (f == NULL) {
-        return NULL;
-    }
-    printer(obj, f);
-    fclose(f);
-    return buf;
-}
-
-static int query_lanes(fg_ucx_copy_t *c, ucp_ep_h ep, fg_lane_set_t *lanes,
-                       const char **source)
-{
-    fg_ucx_ep_api_t api;
-
-    api.major         = c->major;
-    api.minor         = c->minor;
-    /* ucs_status_t is an int-sized enum: same ABI, via the generic type */
-    api.ep_query      = (int (*)(void *, void *))(void (*)(void))c->ep_query;
-    api.ep_print_info = (void (*)(void *, FILE *))c->ep_print_info;
-    return fg_ucx_ep_lanes_from(&api, ep, lanes, source);
-}
-
-static int node_has_rdma(void)
-{
-    DIR           *d = opendir("/sys/class/infiniband");
-    struct dirent *e;
-    int            found = 0;
-
-    if (d == NULL) {
-        return 0;
-    }
-    while (!found && (e = readdir(d)) != NULL) {
-        found = e->d_name[0] != '.';
-    }
-    closedir(d);
-    return found;
-}
-
-static void config_print_cb(void *cfg, FILE *f);
-static fg_ucx_copy_t *printing_copy;   /* only inside observe_context, under ucx_lock */
-
-static void config_print_cb(void *cfg, FILE *f)
-{
-    printing_copy->config_print(cfg, f, NULL, UCS_CONFIG_PRINT_CONFIG);
-}
-
-static void context_info_of(fg_ucx_copy_t *c, const ucp_config_t *config,
-                            ucp_context_h ctx, fg_ucx_context_info_t *info)
-{
-    ucp_config_t *own = NULL;
-    size_t        len = 0;
-    char         *text;
-    const char   *gdr;
-
-    memset(info, 0, sizeof(*info));
-    if (config == NULL && c->config_read != NULL &&
-        c->config_read(NULL, NULL, &own) == UCS_OK) {
-        config = own;
-    }
-    if (config != NULL && c->config_print != NULL) {
-        pthread_mutex_lock(&ucx_lock);
-        printing_copy = c;
-        text = print_to_memory(config_print_cb, (void *)config, &len);
-        pthread_mutex_unlock(&ucx_lock);
-        if (text != NULL) {
-            fg_ucx_config_from_print(text, len, info);
-            free(text);
-        }
-    }
-    if (own != NULL && c->config_release != NULL) {
-        c->config_release(own);
-    }
-    /* a transport-level key set in the environment does not print above */
-    gdr = getenv("UCX_IB_GPU_DIRECT_RDMA");
-    if (info->gpu_direct_rdma[0] == '\0' && gdr != NULL) {
-        fg_strlcpy(info->gpu_direct_rdma, gdr, sizeof(info->gpu_direct_rdma));
-    }
-    if (c->context_print_info != NULL) {
-        text = print_to_memory((void (*)(void *, FILE *))c->context_print_info,
-                               ctx, &len);
-        if (text != NULL) {
-            fg_ucx_resources_from_print(text, len, &info->resources);
-            free(text);
-        }
-    }
-    info->node_has_rdma = node_has_rdma();
-}
 
 static fg_outcome_t observe_context(fg_ucx_copy_t *c, const ucp_config_t *config,
                                     ucp_context_h ctx)
@@ -297,7 +124,7 @@ static fg_outcome_t observe_context(fg_ucx_copy_t *c, const ucp_config_t *config
     fg_kv_t               kv[5];
     fg_handle_rec_t       rec = { ctx, c, NULL, 0, 0 };
 
-    context_info_of(c, config, ctx, &info);
+    fg_ucx_context_info(c, config, ctx, &info);
     memset(&f, 0, sizeof(f));
     fg_judge_ucx_context(fg_core_policy(), &info, &f);
     kv[0] = (fg_kv_t){ "UCX_TLS", info.tls, 0 };
@@ -314,41 +141,12 @@ static fg_outcome_t observe_context(fg_ucx_copy_t *c, const ucp_config_t *config
     fg_handlemap_put(&contexts, &rec);
     fg_ucx_log_install(c);   /* endpoints UCX creates itself */
     pthread_mutex_unlock(&ucx_lock);
-    fg_core_count(FG_COUNT_CONTEXTS);
+    fg_count(FG_COUNT_CONTEXTS);
     fg_ucx_route_add_context(ctx, &info.resources);
-    return fg_core_verdict(&ev, &f);
+    return fg_verdict_report_and_act(&ev, &f);
 }
 
 /* ---- pending (client/server) endpoints ---------------------------------- */
-
-/* ucx_lock held. No bound: every client/server endpoint is tracked. */
-static void pending_add_locked(const void *ep)
-{
-    if (npending == pending_cap) {
-        size_t       cap = pending_cap ? pending_cap * 2 : 64;
-        const void **p   = realloc(pending, cap * sizeof(*p));
-        if (p == NULL) {
-            return;   /* judged at creation only; never fatal */
-        }
-        pending     = p;
-        pending_cap = cap;
-    }
-    pending[npending] = ep;
-    __atomic_store_n(&npending, npending + 1, __ATOMIC_RELAXED);   /* read unlocked */
-}
-
-static void pending_remove_locked(const void *ep)
-{
-    size_t i;
-
-    for (i = 0; i < npending; i++) {
-        if (pending[i] == ep) {
-            pending[i] = pending[npending - 1];
-            __atomic_store_n(&npending, npending - 1, __ATOMIC_RELAXED);
-            return;
-        }
-    }
-}
 
 static unsigned rec_id(const fg_handle_rec_t *r)
 {
@@ -388,7 +186,7 @@ static fg_outcome_t recheck_claimed(const void *ep, const char *when)
     pthread_mutex_lock(&ucx_lock);
     got = fg_handlemap_get(&endpoints, ep, &rec);
     pthread_mutex_unlock(&ucx_lock);
-    if (got && query_lanes(rec.lib, (ucp_ep_h)ep, &lanes, &source) == 0) {
+    if (got && fg_ucx_query_lanes(rec.lib, (ucp_ep_h)ep, &lanes, &source) == 0) {
         fp = fg_ucx_lanes_fingerprint(&lanes);
         if (fp == rec.fingerprint) {
             out = (rec.flags & EP_FAILED) ? FG_GO_FAIL : FG_GO_ON;
@@ -424,15 +222,14 @@ static fg_outcome_t recheck_claimed(const void *ep, const char *when)
 static void recheck_pending(const void *worker, size_t budget)
 {
     const void **batch;
-    size_t       n = 0, i, scanned, cap;
+    size_t       n = 0, i, scanned, cap, total;
 
     pthread_mutex_lock(&ucx_lock);
-    cap   = budget < npending ? budget : npending;
+    total = fg_ucx_pending_count_locked();
+    cap   = budget < total ? budget : total;
     batch = cap ? malloc(cap * sizeof(*batch)) : NULL;
-    for (scanned = 0; batch != NULL && scanned < npending && n < cap; scanned++) {
-        const void *ep;
-        pending_cursor = (pending_cursor + 1) % npending;
-        ep             = pending[pending_cursor];
+    for (scanned = 0; batch != NULL && scanned < total && n < cap; scanned++) {
+        const void *ep = fg_ucx_pending_next_locked();
         if (claim_locked(ep, worker)) {
             batch[n++] = ep;
         }
@@ -444,84 +241,13 @@ static void recheck_pending(const void *worker, size_t budget)
     free(batch);
 }
 
-static int is_client_server(const ucp_ep_params_t *params)
-{
-    return params != NULL &&
-           (params->field_mask & (UCP_EP_PARAM_FIELD_SOCK_ADDR |
-                                  UCP_EP_PARAM_FIELD_CONN_REQUEST)) != 0;
-}
-
-static unsigned kind_of(const ucp_ep_params_t *params)
-{
-    if (params != NULL && (params->field_mask & UCP_EP_PARAM_FIELD_SOCK_ADDR)) {
-        return 1;
-    }
-    if (params != NULL && (params->field_mask & UCP_EP_PARAM_FIELD_CONN_REQUEST)) {
-        return 2;
-    }
-    return 0;
-}
-
-static void sockaddr_text(const struct sockaddr *sa, char *out, size_t cap)
-{
-    char ip[INET6_ADDRSTRLEN] = "";
-
-    out[0] = '\0';
-    if (sa == NULL) {
-        return;
-    }
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const void *)sa;
-        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-        snprintf(out, cap, "%s:%u", ip, ntohs(in->sin_port));
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const void *)sa;
-        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-        snprintf(out, cap, "[%s]:%u", ip, ntohs(in6->sin6_port));
-    }
-}
-
-/* The peer of a client (its sockaddr) or server (the connection request's
- * client address) endpoint; NULL for worker-address endpoints. */
-static const struct sockaddr *peer_sockaddr(const fg_ucx_copy_t *c,
-                                            const ucp_ep_params_t *params,
-                                            struct sockaddr_storage *buf)
-{
-    ucp_conn_request_attr_t attr;
-
-    if (params == NULL) {
-        return NULL;
-    }
-    if (params->field_mask & UCP_EP_PARAM_FIELD_SOCK_ADDR) {
-        return params->sockaddr.addr;
-    }
-    if ((params->field_mask & UCP_EP_PARAM_FIELD_CONN_REQUEST) &&
-        c->conn_request_query != NULL) {
-        memset(&attr, 0, sizeof(attr));
-        attr.field_mask = UCP_CONN_REQUEST_ATTR_FIELD_CLIENT_ADDR;
-        if (c->conn_request_query(params->conn_request, &attr) == UCS_OK) {
-            *buf = attr.client_address;
-            return (const struct sockaddr *)buf;
-        }
-    }
-    return NULL;
-}
-
-static void peer_of(const fg_ucx_copy_t *c, const ucp_ep_params_t *params,
-                    char *out, size_t cap)
-{
-    struct sockaddr_storage buf;
-
-    sockaddr_text(peer_sockaddr(c, params, &buf), out, cap);
-}
-
 /* enforce: a client/server endpoint whose every usable transport is
  * forbidden is refused at creation (ucx_route.c). */
 static fg_outcome_t prejudge(fg_ucx_copy_t *c, ucp_worker_h worker,
                              const ucp_ep_params_t *params)
 {
     struct sockaddr_storage buf;
-    const struct sockaddr  *peer = peer_sockaddr(c, params, &buf);
+    const struct sockaddr  *peer = fg_ucx_peer_sockaddr(c, params, &buf);
     fg_handle_rec_t         wrec;
     fg_lane_set_t           usable;
     fg_ucx_ep_desc_t        d;
@@ -538,16 +264,16 @@ static fg_outcome_t prejudge(fg_ucx_copy_t *c, ucp_worker_h worker,
         !fg_ucx_route_all_forbidden(wrec.parent, local, &usable)) {
         return FG_GO_ON;
     }
-    sockaddr_text(peer, addr, sizeof(addr));
+    fg_ucx_sockaddr_text(peer, addr, sizeof(addr));
     snprintf(peer_text, sizeof(peer_text), "%s via %s", addr, iface[0] ? iface : "?");
     memset(&d, 0, sizeof(d));
-    d.kind    = kind_names[kind_of(params)];
+    d.kind    = kind_names[fg_ucx_kind_of(params)];
     d.source  = "context resources";
     d.when    = "at creation: every transport this context can use to reach the peer is forbidden";
     d.peer    = peer_text;
     d.if_fail = "refused before any data (ucp_ep_create fails)";
     snprintf(d.id, sizeof(d.id), "ep#%u", atomic_fetch_add(&next_ep_id, 1) + 1);
-    fg_core_count(FG_COUNT_ENDPOINTS);
+    fg_count(FG_COUNT_ENDPOINTS);
     return fg_ucx_judge(c, &usable, &d);
 }
 
@@ -561,10 +287,10 @@ static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
     fg_outcome_t     out = FG_GO_ON;
     fg_ucx_ep_desc_t d;
     unsigned         id   = atomic_fetch_add(&next_ep_id, 1) + 1;
-    unsigned         kind = kind_of(params);
-    int              cs   = is_client_server(params);
+    unsigned         kind = fg_ucx_kind_of(params);
+    int              cs   = fg_ucx_is_client_server(params);
 
-    fg_core_count(FG_COUNT_ENDPOINTS);
+    fg_count(FG_COUNT_ENDPOINTS);
     memset(&d, 0, sizeof(d));
     d.kind    = kind_names[kind];
     d.when    = cs ? "at creation (client/server)" : "at creation";
@@ -576,7 +302,7 @@ static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
         d.source = "log";   /* its configuration, as UCX printed it */
         out      = fg_ucx_judge(c, &lanes, &d);
         rec.fingerprint = fg_ucx_lanes_fingerprint(&lanes);
-    } else if (query_lanes(c, ep, &lanes, &d.source) == 0) {
+    } else if (fg_ucx_query_lanes(c, ep, &lanes, &d.source) == 0) {
         out = fg_ucx_judge(c, &lanes, &d);
         /* lanes not final yet: the first recheck judges them for real */
         rec.fingerprint = cs ? 0 : fg_ucx_lanes_fingerprint(&lanes);
@@ -585,7 +311,7 @@ static fg_outcome_t observe_endpoint(fg_ucx_copy_t *c, ucp_worker_h worker,
     pthread_mutex_lock(&ucx_lock);
     fg_handlemap_put(&endpoints, &rec);
     if (cs) {
-        pending_add_locked(ep);
+        fg_ucx_pending_add_locked(ep);
     }
     pthread_mutex_unlock(&ucx_lock);
     return out;
@@ -595,7 +321,7 @@ static void forget_endpoint(const void *ep)
 {
     pthread_mutex_lock(&ucx_lock);
     fg_handlemap_del(&endpoints, ep);
-    pending_remove_locked(ep);
+    fg_ucx_pending_remove_locked(ep);
     pthread_mutex_unlock(&ucx_lock);
 }
 
@@ -633,7 +359,7 @@ FG_EXPORT ucs_status_t ucp_init_version(unsigned api_major, unsigned api_minor,
                                         const ucp_config_t *config,
                                         ucp_context_h *context_p)
 {
-    fg_ucx_copy_t *c = copy_for_caller("ucp_init_version", __builtin_return_address(0));
+    fg_ucx_copy_t *c = caller_copy("ucp_init_version", __builtin_return_address(0));
     ucs_status_t   st;
     fg_state_t     s;
 
@@ -641,28 +367,26 @@ FG_EXPORT ucs_status_t ucp_init_version(unsigned api_major, unsigned api_minor,
         report_missing("ucp_init_version");
         return UCS_ERR_UNSUPPORTED;
     }
-    if (fg_guard_depth() > 0 || (s = fg_core_state()) == FG_STATE_PASSTHROUGH) {
+    if ((s = fg_wrap_state()) == FG_STATE_PASSTHROUGH) {
         return c->init_version(api_major, api_minor, params, config, context_p);
     }
     if (s == FG_STATE_FAIL_CLOSED &&
-        fg_core_fail_closed("ucx", "context creation") == FG_GO_FAIL) {
+        fg_verdict_fail_closed("ucx", "context creation") == FG_GO_FAIL) {
         return UCS_ERR_UNREACHABLE;
     }
-    fg_guard_enter();
-    st = c->init_version(api_major, api_minor, params, config, context_p);
-    if (st != UCS_OK) {
-        atomic_store(&init_failed_status, (int)st);
+    FG_GUARDED {
+        st = c->init_version(api_major, api_minor, params, config, context_p);
+        if (st != UCS_OK) {
+            atomic_store(&init_failed_status, (int)st);
+        }
+        if (st == UCS_OK && observe_context(c, config, *context_p) == FG_GO_FAIL) {
+            ucp_context_h ctx = *context_p;
+            forget_handle(&contexts, ctx);
+            fg_ucx_route_del_context(ctx);
+            c->cleanup(ctx);
+            st = UCS_ERR_UNREACHABLE;
+        }
     }
-    if (st == UCS_OK && observe_context(c, config, *context_p) == FG_GO_FAIL) {
-        ucp_context_h ctx = *context_p;
-        pthread_mutex_lock(&ucx_lock);
-        fg_handlemap_del(&contexts, ctx);
-        pthread_mutex_unlock(&ucx_lock);
-        fg_ucx_route_del_context(ctx);
-        c->cleanup(ctx);
-        st = UCS_ERR_UNREACHABLE;
-    }
-    fg_guard_leave();
     return st;
 }
 
@@ -675,13 +399,11 @@ FG_EXPORT void ucp_cleanup(ucp_context_h context)
         report_missing("ucp_cleanup");
         return;
     }
-    pthread_mutex_lock(&ucx_lock);
-    fg_handlemap_del(&contexts, context);
-    pthread_mutex_unlock(&ucx_lock);
+    forget_handle(&contexts, context);
     fg_ucx_route_del_context(context);
-    fg_guard_enter();
-    c->cleanup(context);
-    fg_guard_leave();
+    FG_GUARDED {
+        c->cleanup(context);
+    }
 }
 
 FG_EXPORT ucs_status_t ucp_worker_create(ucp_context_h context,
@@ -697,18 +419,18 @@ FG_EXPORT ucs_status_t ucp_worker_create(ucp_context_h context,
         report_missing("ucp_worker_create");
         return UCS_ERR_UNSUPPORTED;
     }
-    if (fg_guard_depth() > 0 || fg_core_state() != FG_STATE_OBSERVE) {
+    if (fg_wrap_state() != FG_STATE_OBSERVE) {
         return c->worker_create(context, params, worker_p);
     }
-    fg_guard_enter();
-    st = c->worker_create(context, params, worker_p);
-    fg_guard_leave();
+    FG_GUARDED {
+        st = c->worker_create(context, params, worker_p);
+    }
     if (st == UCS_OK) {
         rec = (fg_handle_rec_t){ *worker_p, c, context, 0, 0 };
         pthread_mutex_lock(&ucx_lock);
         fg_handlemap_put(&workers, &rec);
         pthread_mutex_unlock(&ucx_lock);
-        fg_core_count(FG_COUNT_WORKERS);
+        fg_count(FG_COUNT_WORKERS);
     }
     return st;
 }
@@ -718,7 +440,7 @@ static int drop_worker_endpoint(fg_handle_rec_t *rec, void *worker)
     if (rec->parent != worker) {
         return 0;
     }
-    pending_remove_locked(rec->key);
+    fg_ucx_pending_remove_locked(rec->key);
     return 1;
 }
 
@@ -731,18 +453,18 @@ FG_EXPORT void ucp_worker_destroy(ucp_worker_h worker)
         report_missing("ucp_worker_destroy");
         return;
     }
-    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE) {
-        fg_guard_enter();
-        recheck_pending(worker, (size_t)-1);   /* never later than the end */
-        fg_guard_leave();
+    if (fg_wrap_state() == FG_STATE_OBSERVE) {
+        FG_GUARDED {
+            recheck_pending(worker, (size_t)-1);   /* never later than the end */
+        }
         pthread_mutex_lock(&ucx_lock);
         fg_handlemap_sweep(&endpoints, drop_worker_endpoint, worker);
         fg_handlemap_del(&workers, worker);
         pthread_mutex_unlock(&ucx_lock);
     }
-    fg_guard_enter();
-    c->worker_destroy(worker);
-    fg_guard_leave();
+    FG_GUARDED {
+        c->worker_destroy(worker);
+    }
 }
 
 FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
@@ -760,41 +482,39 @@ FG_EXPORT ucs_status_t ucp_ep_create(ucp_worker_h worker,
         report_missing("ucp_ep_create");
         return UCS_ERR_UNSUPPORTED;
     }
-    if (fg_guard_depth() > 0 || (s = fg_core_state()) == FG_STATE_PASSTHROUGH) {
+    if ((s = fg_wrap_state()) == FG_STATE_PASSTHROUGH) {
         return c->ep_create(worker, params, ep_p);
     }
     if (s == FG_STATE_FAIL_CLOSED &&
-        fg_core_fail_closed("ucx", "endpoint creation") == FG_GO_FAIL) {
+        fg_verdict_fail_closed("ucx", "endpoint creation") == FG_GO_FAIL) {
         return UCS_ERR_UNREACHABLE;
     }
-    fg_guard_enter();
-    recheck_pending(worker, FG_RECHECK_PER_CALL);
-    peer[0] = '\0';
-    if (is_client_server(params)) {
-        peer_of(c, params, peer, sizeof(peer));
-        out = prejudge(c, worker, params);   /* abort/exit end the process here */
-    }
-    if (out == FG_GO_FAIL && kind_of(params) == 1) {
-        fg_guard_leave();
-        return UCS_ERR_UNREACHABLE;   /* the client never connects */
-    }
-    fg_ucx_cfg_begin();
-    creating = 1;
-    st       = c->ep_create(worker, params, ep_p);
-    creating = 0;
-    if (st == UCS_OK) {
-        ucp_ep_h ep = *ep_p;
-        if (out != FG_GO_FAIL) {   /* a refused server endpoint: accepted, then closed */
-            out = observe_endpoint(c, worker, params, ep, peer);
+    FG_GUARDED {
+        recheck_pending(worker, FG_RECHECK_PER_CALL);
+        peer[0] = '\0';
+        if (fg_ucx_is_client_server(params)) {
+            fg_ucx_peer_of(c, params, peer, sizeof(peer));
+            out = prejudge(c, worker, params);   /* abort/exit end the process here */
         }
-        if (out == FG_GO_FAIL) {
-            forget_endpoint(ep);
-            refuse_close(c, params, ep);
-            *ep_p = NULL;
-            st    = UCS_ERR_UNREACHABLE;
+        if (out == FG_GO_FAIL && fg_ucx_kind_of(params) == 1) {
+            return UCS_ERR_UNREACHABLE;   /* the client never connects */
+        }
+        fg_ucx_cfg_begin();
+        st = c->ep_create(worker, params, ep_p);
+        fg_ucx_cfg_end();
+        if (st == UCS_OK) {
+            ucp_ep_h ep = *ep_p;
+            if (out != FG_GO_FAIL) {   /* a refused server endpoint: accepted, then closed */
+                out = observe_endpoint(c, worker, params, ep, peer);
+            }
+            if (out == FG_GO_FAIL) {
+                forget_endpoint(ep);
+                refuse_close(c, params, ep);
+                *ep_p = NULL;
+                st    = UCS_ERR_UNREACHABLE;
+            }
         }
     }
-    fg_guard_leave();
     return st;
 }
 
@@ -842,61 +562,91 @@ static ucs_status_ptr_t verdict_of_close(const fg_ucx_copy_t *c, fg_outcome_t ou
     return UCS_STATUS_PTR(UCS_ERR_UNREACHABLE);
 }
 
-#define CLOSE_WRAPPER_PROLOGUE(fn, name)                                       \
-    fg_ucx_copy_t *c = copy_of(&endpoints, ep, name, __builtin_return_address(0)); \
-    fg_outcome_t   out = FG_GO_ON;                                              \
-    if (c == NULL || c->fn == NULL) {                                           \
-        report_missing(name);                                                   \
-    }                                                                           \
-    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE) {        \
-        fg_guard_enter();                                                       \
-        out = before_close(ep);                                                 \
-    } else {                                                                    \
-        fg_guard_enter();                                                       \
+/* One real close call of the copy that made the endpoint. */
+typedef ucs_status_ptr_t (*close_call_t)(const fg_ucx_copy_t *c, ucp_ep_h ep, const void *arg);
+
+/* Every close entry point: judge once (outermost call), forget, then close
+ * through the copy (`present`: it has this entry point). */
+static ucs_status_ptr_t close_endpoint(const fg_ucx_copy_t *c, ucp_ep_h ep, const char *name,
+                                       int present, close_call_t call, const void *arg)
+{
+    ucs_status_ptr_t r   = UCS_STATUS_PTR(UCS_ERR_UNSUPPORTED);
+    fg_outcome_t     out = FG_GO_ON;
+    fg_state_t       s;
+
+    if (!present) {
+        report_missing(name);
     }
+    s = fg_wrap_state();
+    FG_GUARDED {
+        if (s == FG_STATE_OBSERVE) {
+            out = before_close(ep);
+        }
+        if (present) {
+            r = verdict_of_close(c, out, call(c, ep, arg));
+        }
+    }
+    return r;
+}
+
+static ucs_status_ptr_t call_close_nbx(const fg_ucx_copy_t *c, ucp_ep_h ep, const void *arg)
+{
+    return c->ep_close_nbx(ep, arg);
+}
+
+static ucs_status_ptr_t call_close_nb(const fg_ucx_copy_t *c, ucp_ep_h ep, const void *arg)
+{
+    return c->ep_close_nb(ep, *(const unsigned *)arg);
+}
+
+static ucs_status_ptr_t call_destroy(const fg_ucx_copy_t *c, ucp_ep_h ep, const void *arg)
+{
+    (void)arg;
+    c->ep_destroy(ep);
+    return NULL;   /* nothing to return a verdict through */
+}
+
+static ucs_status_ptr_t call_disconnect_nb(const fg_ucx_copy_t *c, ucp_ep_h ep, const void *arg)
+{
+    (void)arg;
+    return c->disconnect_nb(ep);
+}
 
 FG_EXPORT ucs_status_ptr_t ucp_ep_close_nbx(ucp_ep_h ep,
                                             const ucp_request_param_t *param)
 {
-    ucs_status_ptr_t r = UCS_STATUS_PTR(UCS_ERR_UNSUPPORTED);
-    CLOSE_WRAPPER_PROLOGUE(ep_close_nbx, "ucp_ep_close_nbx")
-    if (c != NULL && c->ep_close_nbx != NULL) {
-        r = verdict_of_close(c, out, c->ep_close_nbx(ep, param));
-    }
-    fg_guard_leave();
-    return r;
+    fg_ucx_copy_t *c = copy_of(&endpoints, ep, "ucp_ep_close_nbx",
+                               __builtin_return_address(0));
+
+    return close_endpoint(c, ep, "ucp_ep_close_nbx", c != NULL && c->ep_close_nbx != NULL,
+                          call_close_nbx, param);
 }
 
 FG_EXPORT ucs_status_ptr_t ucp_ep_close_nb(ucp_ep_h ep, unsigned mode)
 {
-    ucs_status_ptr_t r = UCS_STATUS_PTR(UCS_ERR_UNSUPPORTED);
-    CLOSE_WRAPPER_PROLOGUE(ep_close_nb, "ucp_ep_close_nb")
-    if (c != NULL && c->ep_close_nb != NULL) {
-        r = verdict_of_close(c, out, c->ep_close_nb(ep, mode));
-    }
-    fg_guard_leave();
-    return r;
+    fg_ucx_copy_t *c = copy_of(&endpoints, ep, "ucp_ep_close_nb",
+                               __builtin_return_address(0));
+
+    return close_endpoint(c, ep, "ucp_ep_close_nb", c != NULL && c->ep_close_nb != NULL,
+                          call_close_nb, &mode);
 }
 
 FG_EXPORT void ucp_ep_destroy(ucp_ep_h ep)
 {
-    CLOSE_WRAPPER_PROLOGUE(ep_destroy, "ucp_ep_destroy")
-    if (c != NULL && c->ep_destroy != NULL) {
-        c->ep_destroy(ep);
-    }
-    fg_guard_leave();
-    (void)out;   /* nothing to return a verdict through */
+    fg_ucx_copy_t *c = copy_of(&endpoints, ep, "ucp_ep_destroy",
+                               __builtin_return_address(0));
+
+    (void)close_endpoint(c, ep, "ucp_ep_destroy", c != NULL && c->ep_destroy != NULL,
+                         call_destroy, NULL);
 }
 
 FG_EXPORT ucs_status_ptr_t ucp_disconnect_nb(ucp_ep_h ep)
 {
-    ucs_status_ptr_t r = UCS_STATUS_PTR(UCS_ERR_UNSUPPORTED);
-    CLOSE_WRAPPER_PROLOGUE(disconnect_nb, "ucp_disconnect_nb")
-    if (c != NULL && c->disconnect_nb != NULL) {
-        r = verdict_of_close(c, out, c->disconnect_nb(ep));
-    }
-    fg_guard_leave();
-    return r;
+    fg_ucx_copy_t *c = copy_of(&endpoints, ep, "ucp_disconnect_nb",
+                               __builtin_return_address(0));
+
+    return close_endpoint(c, ep, "ucp_disconnect_nb", c != NULL && c->disconnect_nb != NULL,
+                          call_disconnect_nb, NULL);
 }
 
 FG_EXPORT ucs_status_t ucp_ep_rkey_unpack(ucp_ep_h ep, const void *rkey_buffer,
@@ -911,17 +661,17 @@ FG_EXPORT ucs_status_t ucp_ep_rkey_unpack(ucp_ep_h ep, const void *rkey_buffer,
         return UCS_ERR_UNSUPPORTED;
     }
     /* UCX unpacks keys itself (rendezvous): that is its data path, never refused */
-    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE &&
+    if (fg_wrap_state() == FG_STATE_OBSERVE &&
         fg_object_of(__builtin_return_address(0)) != c->base) {
         int claimed;
-        fg_guard_enter();
-        pthread_mutex_lock(&ucx_lock);
-        claimed = claim_locked(ep, NULL);
-        pthread_mutex_unlock(&ucx_lock);
-        if (claimed) {
-            out = recheck_claimed(ep, "at rkey unpack");
+        FG_GUARDED {
+            pthread_mutex_lock(&ucx_lock);
+            claimed = claim_locked(ep, NULL);
+            pthread_mutex_unlock(&ucx_lock);
+            if (claimed) {
+                out = recheck_claimed(ep, "at rkey unpack");
+            }
         }
-        fg_guard_leave();
         if (out == FG_GO_FAIL) {
             return UCS_ERR_UNREACHABLE;
         }
@@ -977,10 +727,10 @@ FG_EXPORT ucs_status_t ucp_worker_get_address(ucp_worker_h worker,
         report_missing("ucp_worker_get_address");
         return UCS_ERR_UNSUPPORTED;
     }
-    if (fg_guard_depth() == 0 && fg_core_state() == FG_STATE_OBSERVE) {
-        fg_guard_enter();
-        recheck_pending(worker, FG_RECHECK_PER_CALL);
-        fg_guard_leave();
+    if (fg_wrap_state() == FG_STATE_OBSERVE) {
+        FG_GUARDED {
+            recheck_pending(worker, FG_RECHECK_PER_CALL);
+        }
     }
     return c->worker_get_address(worker, address_p, address_length_p);
 }
@@ -1002,7 +752,7 @@ static int module_loaded(struct dl_phdr_info *info, size_t size, void *arg)
     return strncmp(base, "libuct_", 7) == 0;
 }
 
-const char *fg_ucx_unobserved_reason(void)
+static const char *unobserved_reason(void)
 {
     static char why[160];
     int         st = atomic_load(&init_failed_status);
@@ -1019,7 +769,7 @@ const char *fg_ucx_unobserved_reason(void)
     return NULL;
 }
 
-void fg_ucx_after_fork(void)
+static void after_fork(void)
 {
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 
@@ -1028,7 +778,26 @@ void fg_ucx_after_fork(void)
     fg_handlemap_clear(&endpoints);
     fg_handlemap_clear(&workers);
     fg_handlemap_clear(&contexts);
-    __atomic_store_n(&npending, 0, __ATOMIC_RELAXED);
-    creating = 0;
+    fg_ucx_pending_after_fork();
+    fg_ucx_copy_after_fork();
+    fg_ucx_observe_after_fork();
+    fg_ucx_cfg_end();
     fg_ucx_route_after_fork();
+}
+
+/* What core runs for UCX at fork and asks at exit (module.h). */
+static const fg_module_ops_t ucx_module = {
+    .name              = "ucx",
+    .after_fork        = after_fork,
+    .unobserved_reason = unobserved_reason,
+};
+
+static void register_module(void)
+{
+    fg_core_register_module(&ucx_module);
+}
+
+__attribute__((constructor)) static void ucx_at_load(void)
+{
+    register_module();
 }

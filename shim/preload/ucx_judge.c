@@ -1,8 +1,11 @@
 /* Judging one endpoint (or endpoint configuration) and reporting it with
  * what it is about (design: Events): kind, id, lane source, UCX version,
  * peer, and on a violation the mode and the action taken. */
+#include "ucx_judge.h"
+#include "core.h"
+#include "count.h"
+#include "report.h"
 #include "gpu.h"
-#include "ucx.h"
 
 #include "fabguard/judge.h"
 
@@ -85,11 +88,11 @@ static int judged_before(uint64_t key, fg_outcome_t *out)
     }
     pthread_mutex_unlock(&judged_lock);
     for (i = 0; hit && i < nfind; i++) {
-        fg_core_count(FG_COUNT_VIOLATIONS);
-        fg_core_count(FG_COUNT_SUPPRESSED);
+        fg_count(FG_COUNT_VIOLATIONS);
+        fg_count(FG_COUNT_SUPPRESSED);
     }
     if (hit && nfind == 0) {
-        fg_core_count(FG_COUNT_SUPPRESSED);
+        fg_count(FG_COUNT_SUPPRESSED);
     }
     return hit;
 }
@@ -184,6 +187,6 @@ static fg_outcome_t judge_and_report(const fg_ucx_copy_t *c, const fg_lane_set_t
         }
         return FG_GO_ON;
     }
-    return fg_core_verdict(&ev, &f);
+    return fg_verdict_report_and_act(&ev, &f);
 }
 

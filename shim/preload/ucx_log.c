@@ -9,7 +9,11 @@
  * printed before. Handlers run newest first (ucs_log_dispatch), so a
  * handler the application pushes later sees messages between its level
  * and info: documented in README. */
-#include "ucx.h"
+#include "ucx_log.h"
+#include "core.h"
+#include "ucx_copy.h"
+#include "ucx_judge.h"
+#include "ucx_pending.h"
 
 #include "resolve.h"
 #include "fabguard/common.h"
@@ -40,6 +44,7 @@ static size_t          nseen;
 static int             seen_full;     /* more than FG_MAX_CFG: lanes unknown */
 static __thread int    new_in_create; /* configurations printed in this ep_create */
 static __thread int    new_idx;
+static __thread int    creating;      /* inside the ucp_ep_create wrapper */
 
 static int remember(const fg_ucx_copy_t *c, const fg_lane_set_t *lanes)
 {
@@ -69,6 +74,12 @@ static int remember(const fg_ucx_copy_t *c, const fg_lane_set_t *lanes)
 void fg_ucx_cfg_begin(void)
 {
     new_in_create = 0;
+    creating      = 1;
+}
+
+void fg_ucx_cfg_end(void)
+{
+    creating = 0;
 }
 
 int fg_ucx_cfg_lanes(const fg_ucx_copy_t *c, fg_lane_set_t *out)
@@ -108,7 +119,7 @@ static void on_config_line(fg_ucx_copy_t *c, const char *msg)
     if (busy || fg_ucx_ep_cfg_parse(msg, &cfg) < 0) {
         return;
     }
-    if (fg_ucx_creating()) {
+    if (creating) {
         new_idx = remember(c, &cfg.lanes);
         new_in_create++;
         return;   /* the ucp_ep_create wrapper judges that endpoint */

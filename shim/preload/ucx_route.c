@@ -5,7 +5,8 @@
  * them is forbidden, the endpoint cannot carry data on an allowed path: it
  * is refused then, before any data moves (the client before UCX even
  * connects). Otherwise the verdict waits for the final lanes. */
-#include "ucx.h"
+#include "ucx_route.h"
+#include "core.h"
 
 #include "fabguard/judge.h"
 
