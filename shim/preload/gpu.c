@@ -120,6 +120,11 @@ static const fg_topo_t *rail_table(void)
     return topo;
 }
 
+const fg_topo_t *fg_gpu_topo(void)
+{
+    return rail_table();
+}
+
 int fg_gpu_rail(const fg_topo_t **t_p)
 {
     const fg_topo_t *t;
@@ -187,4 +192,29 @@ void fg_gpu_note_advisories(const fg_findings_t *adv)
             fg_report_stderr_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
         }
     }
+}
+
+int fg_gpu_fields(const fg_lane_set_t *lanes, char *gpu, size_t gcap,
+                  char *nic, size_t ncap)
+{
+    const fg_topo_t *t = NULL;
+    fg_sbuf_t        sb;
+    size_t           i;
+    int              g;
+
+    if (__atomic_load_n(&gpu_state, __ATOMIC_ACQUIRE) != GPU_ONE) {
+        return 0;
+    }
+    g = fg_gpu_rail(&t);
+    fg_strlcpy(gpu, g >= 0 ? t->gpu_bdf[g] : gpu_busid, gcap);
+    fg_sb_init(&sb, nic, ncap);
+    for (i = 0; i < lanes->n; i++) {
+        const fg_lane_t *l = &lanes->lane[i];
+        char             name[64];
+        if (fg_lane_is_cm(l) || fg_lane_is_memory(l->transport) || l->device[0] == '\0') continue;
+        fg_strlcpy(name, l->device, sizeof(name));
+        name[strcspn(name, ":")] = '\0';
+        if (strstr(nic, name) == NULL) fg_sb_printf(&sb, "%s%s", sb.len ? "," : "", name);
+    }
+    return 1;
 }

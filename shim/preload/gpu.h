@@ -18,6 +18,10 @@ FG_HIDDEN void fg_gpu_note_mapped(const void *addr, int declared_cuda);
  * caller that finds it being read gets -1 rather than waiting. */
 FG_HIDDEN int fg_gpu_rail(const fg_topo_t **t_p);
 
+/* The node's rail table (read from /sys once, by the first caller); NULL
+ * while another thread reads it or when it cannot be read. */
+FG_HIDDEN const fg_topo_t *fg_gpu_topo(void);
+
 /* 1 once any CUDA memory was mapped (same-host judgements need it). */
 FG_HIDDEN int fg_gpu_memory_seen(void);
 
@@ -27,6 +31,11 @@ FG_HIDDEN int fg_gpu_memory_seen(void);
  * use cuda_ipc. Nothing when the process mapped no GPU memory. */
 FG_HIDDEN void fg_gpu_judge_lanes(const fg_lane_set_t *lanes, const char *locality,
                                   fg_findings_t *out);
+
+/* The event's `gpu` (sysfs spelling) and `nic` (network lanes' devices,
+ * without port) for report's rail table; 0 when no single GPU is known. */
+FG_HIDDEN int fg_gpu_fields(const fg_lane_set_t *lanes, char *gpu, size_t gcap,
+                            char *nic, size_t ncap);
 
 /* Report advisory findings (rules set to `warn`): one stderr NOTE line per
  * distinct finding in warn/enforce mode; never acted on. */

@@ -23,6 +23,8 @@
  * application that closes descriptors it did not open and reuses the
  * numbers never receives our markers or NCCL's lines, and nobody waits on a
  * dead capture; the next wrapped call starts a new one. */
+#include "gpu.h"
+#include "report.h"
 #include "nccl_int.h"
 #include "count.h"
 #include "origin.h"
@@ -319,12 +321,35 @@ static long find_comm(const void *comm)
     return -1;
 }
 
+/* The communicator's GPU in sysfs spelling and the NICs its NET channels
+ * use, for the event's `gpu`/`nic` (report's rail table). */
+static void rail_fields(const fg_nccl_comm_t *c, const fg_nccl_proc_t *p,
+                        char *gpu, size_t gcap, char *nic, size_t ncap)
+{
+    const fg_topo_t *t = fg_gpu_topo();
+    fg_sbuf_t        sb;
+    size_t           i;
+    int              g = (t != NULL && c->busid[0]) ? fg_topo_gpu_by_busid(t, c->busid) : -1;
+
+    fg_strlcpy(gpu, g >= 0 ? t->gpu_bdf[g] : c->busid, gcap);
+    fg_sb_init(&sb, nic, ncap);
+    for (i = 0; p != NULL && i < c->nch; i++) {
+        int  n = fg_nccl_channel_net_index(c->channels[i].transport);
+        char name[64];
+        if (n < 0 || (size_t)n >= p->ndev) continue;
+        fg_strlcpy(name, p->net_devices[n], sizeof(name));
+        name[strcspn(name, ":/")] = '\0';
+        if (!strstr(nic, name)) fg_sb_printf(&sb, "%s%s", sb.len ? "," : "", name);
+    }
+}
+
 static fg_outcome_t report_findings(const char *event, long comm_idx, long proc_idx,
                                     const fg_findings_t *f, const char *extra_detail,
-                                    const char *candidates)
+                                    const char *candidates, const fg_findings_t *adv)
 {
     fg_event_t ev;
-    fg_kv_t    kv[4];
+    fg_kv_t    kv[5];
+    char       gpu[20] = "", nic[128] = "";
     const fg_nccl_comm_t *c = comm_idx >= 0 ? &nlog.comms[comm_idx] : NULL;
     const fg_nccl_proc_t *p = proc_idx >= 0 ? &nlog.procs[proc_idx] : NULL;
     const char *net = c && c->net[0] ? c->net : p ? p->net : "";
@@ -343,6 +368,23 @@ static fg_outcome_t report_findings(const char *event, long comm_idx, long proc_
     ev.extra  = kv;
     ev.nextra = candidates ? 4 : 3;   /* a lazy line that names no single communicator */
     ev.detail = extra_detail;
+    if (c != NULL && c->busid[0]) {
+        rail_fields(c, p, gpu, sizeof(gpu), nic, sizeof(nic));
+        ev.gpu = gpu;
+        ev.nic = nic[0] ? nic : NULL;
+    }
+    if (f->n == 0 && adv != NULL && adv->n > 0) {
+        /* the right path, not just "not TCP": reported, never acted on */
+        kv[ev.nextra++] = (fg_kv_t){ "advisory", adv->v[0].rule, 0 };
+        ev.verdict = "info";
+        ev.rule    = adv->v[0].rule;   /* report's rail table counts it */
+        ev.detail  = adv->v[0].detail;
+        fg_gpu_note_advisories(adv);
+        if (fg_report_admit(&ev)) {
+            fg_report_event(&ev);
+        }
+        return FG_GO_ON;
+    }
     return fg_verdict_report_and_act(&ev, f);
 }
 
@@ -407,7 +449,7 @@ static void judge_lazy_channel(long holder)
         }
     }
     if (report_findings("channel", owner, (long)h->proc, &f, f.n ? NULL : detail,
-                        owner < 0 ? cands : NULL) == FG_GO_FAIL) {
+                        owner < 0 ? cands : NULL, NULL) == FG_GO_FAIL) {
         /* enforce+fail: the owner refuses its next call; when the line
          * cannot be told apart, each candidate does (fail closed) */
         if (owner >= 0) {
@@ -431,7 +473,7 @@ static void handle_line(const char *line, size_t len)
 fg_outcome_t fg_nccl_judge_init(const void *comm, int rc, const char *what, char *rule, size_t cap)
 {
     long          idx = -1, proc = -1, k;
-    fg_findings_t f;
+    fg_findings_t f, adv;
     fg_outcome_t  out;
     char          detail[200], inet[64];
     int           inferred = 0;
@@ -447,11 +489,16 @@ fg_outcome_t fg_nccl_judge_init(const void *comm, int rc, const char *what, char
         const char *n = fg_nccl_proc_net(&nlog, (size_t)proc, inet, sizeof(inet), &inferred);
         if (inferred) fg_strlcpy(nlog.procs[proc].net, n, sizeof(nlog.procs[proc].net));
         fg_judge_nccl(fg_core_policy(), fg_core_mgmt(), &nlog, proc, idx, &f);
+        if (idx >= 0) {   /* [topology]: rails against this node, NET between local ranks */
+            fg_judge_topo_nccl_comm(fg_core_policy(), fg_gpu_topo(), &nlog.procs[proc],
+                                    &nlog.comms[idx], NULL, NULL, &f);
+        }
     }
+    fg_topo_split_advisories(fg_core_policy(), &f, &adv);
     fg_count(FG_COUNT_COMMS);
     snprintf(detail, sizeof(detail), "%s returned %d%s", what, rc,
              proc < 0 ? " (no NCCL log lines were captured)" : "");
-    out = report_findings("comm", idx, proc, &f, f.n ? NULL : detail, NULL);
+    out = report_findings("comm", idx, proc, &f, f.n ? NULL : detail, NULL, &adv);
     if (inferred) nlog.procs[proc].net[0] = '\0';   /* the model keeps what NCCL printed */
     if (f.n && cap) fg_strlcpy(rule, f.v[0].rule, cap);
     pthread_mutex_unlock(&fg_nccl_lock);

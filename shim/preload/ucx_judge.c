@@ -135,6 +135,7 @@ static fg_outcome_t judge_and_report(const fg_ucx_copy_t *c, const fg_lane_set_t
                                      const fg_ucx_ep_desc_t *d, unsigned *nfind)
 {
     fg_findings_t f, adv;
+    char          gpu[20] = "", nic[128] = "";
     fg_event_t    ev;
     fg_kv_t       kv[11];
     size_t        n = 0;
@@ -161,6 +162,10 @@ static fg_outcome_t judge_and_report(const fg_ucx_copy_t *c, const fg_lane_set_t
                                                     : action_of(d), 0 };
     }
     fg_event_init(&ev, "ucx", "endpoint", "ok");
+    if (fg_gpu_fields(lanes, gpu, sizeof(gpu), nic, sizeof(nic))) {
+        ev.gpu = gpu;
+        ev.nic = nic[0] ? nic : NULL;
+    }
     ev.lanes  = lanes->lane;
     ev.nlanes = lanes->n;
     ev.extra  = kv;
@@ -170,6 +175,7 @@ static fg_outcome_t judge_and_report(const fg_ucx_copy_t *c, const fg_lane_set_t
         kv[n++]    = (fg_kv_t){ "advisory", adv.v[0].rule, 0 };
         ev.nextra  = n;
         ev.verdict = "info";
+        ev.rule    = adv.v[0].rule;   /* report's rail table counts it */
         ev.detail  = adv.v[0].detail;
         fg_gpu_note_advisories(&adv);
         if (fg_report_admit(&ev)) {

@@ -75,3 +75,39 @@ expect_contains "same_host_gpu=require_nvlink: host shared memory is a violation
     "]: VIOLATION ucx endpoint GPU memory to a peer on this node moves over posix (host shared memory), not cuda_ipc"
 expect_eq "same_host_gpu=require_nvlink, enforce+fail: refused" "$(cat "$TMP/out")" \
     "ucx_ep: created 0 failed 1 status Destination is unreachable"
+
+# NCCL in the worker: the NCCL double prints NCCL 2.28's own lines for a
+# rank on GPU busId 36000 whose channels go out through NET/IB/0 (mlx5_0,
+# SYS away on rail4) or NET/IB/3 (mlx5_3, its own switch); and a one-node
+# communicator (nNodes 1) whose channels go over NET/IB/0.
+nccl_on() {  # nccl_on NODE SCENARIO [VAR=VALUE…]: stderr+stdout of nccl_init
+    local node=$1 sc=$2; shift 2
+    rm -f "$TMP/nev.jsonl"
+    unshare -m sh -c 'mount --bind "$0/sys" /sys && exec "$@"' "$FX/$node" \
+        env FG_NCCL_DOUBLE_SCENARIO="$sc" LD_LIBRARY_PATH="$DOUBLES" FABGUARD_LOG="$TMP/nev.jsonl" "$@" \
+        LD_PRELOAD="$(preload_of "$SHIM")" "$PROGS/nccl_init" 1 2>&1
+}
+comm_event() { grep '"event":"comm"' "$TMP/nev.jsonl" | head -1; }
+out=$(nccl_on rail4 rail_wrong)
+expect_contains "NCCL wrong rail: noted in the worker" "$out" \
+    "]: NOTE channel 00 1 -> 0 (NET/IB/0/GDRDMA) of GPU 0000:36:00.0 goes through mlx5_0, SYS away (nearest: mlx5_3, PIX"
+expect_contains "NCCL wrong rail: comm event is info with the advisory rule" "$(comm_event)" '"advisory":"topology.rail_affinity"'
+expect_contains "NCCL wrong rail: comm event names its GPU (sysfs spelling)" "$(comm_event)" '"gpu":"0000:36:00.0"'
+expect_contains "NCCL wrong rail: comm event names the NIC used" "$(comm_event)" '"nic":"mlx5_0"'
+expect_contains "NCCL wrong rail (warn): init unaffected" "$out" "init 0"
+out=$(nccl_on rail4 rail_right)
+expect_not_contains "NCCL right rail: nothing to note" "$out" "NOTE"
+expect_contains "NCCL right rail: comm event ok, NIC mlx5_3" "$(comm_event)" '"nic":"mlx5_3"'
+out=$(nccl_on rail4 rail_wrong FABGUARD_TOPOLOGY_RAIL_AFFINITY=require FABGUARD_MODE=enforce FABGUARD_ON_VIOLATION=fail)
+expect_contains "NCCL rail_affinity=require, enforce+fail: a violation" "$out" "]: VIOLATION nccl comm channel 00 1 -> 0 (NET/IB/0/GDRDMA) of GPU 0000:36:00.0 goes through mlx5_0"
+expect_contains "NCCL rail_affinity=require, enforce+fail: init refused (ncclSystemError)" "$out" "init 2"
+out=$(nccl_on rail4 samehost_net)
+expect_contains "NCCL one-node comm over the NIC: noted" "$out" "between ranks of one node uses NET/IB/0/GDRDMA (NIC loopback), not P2P/NVLS/SHM (topology.same_host_gpu=warn)"
+# the fleet view: report's rail table from the worker's own events
+nccl_on rail4 rail_wrong >/dev/null
+out=$("$CLI" report "$TMP/nev.jsonl")
+expect_contains "report: rail table row for the worker's GPU and NIC" "$(echo "$out" | grep '0000:36:00.0')" "mlx5_0"
+expect_contains "report: the row says wrong rail" "$(echo "$out" | grep '0000:36:00.0')" "wrong rail"
+on rail4 6 "rc_mlx5/mlx5_0:1" >/dev/null
+expect_contains "UCX endpoint event names its GPU and NIC" "$(ep_events | head -1)" '"gpu":"0000:36:00.0","nic":"mlx5_0"'
+expect_contains "report: the UCX worker's rail row" "$("$CLI" report "$TMP/ev.jsonl" | grep '0000:36:00.0')" "wrong rail"
