@@ -15,26 +15,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-int fg_nccl_list_selects(const char *spec, const char *name, int port)
-{
-    char        buf[512], *tok, *save = NULL;
-    int         exclude = 0, exact = 0, hit = 0;
-    const char *s = spec;
-
-    if (*s == '^') { exclude = 1; s++; }
-    if (*s == '=') { exact = 1; s++; }
-    fg_strlcpy(buf, s, sizeof(buf));
-    for (tok = strtok_r(buf, ",", &save); tok && !hit; tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(tok, ':');
-        int   want_port = -1;
-        if (colon) { *colon = '\0'; want_port = atoi(colon + 1); }
-        if (exact ? strcmp(tok, name) == 0 : strncmp(tok, name, strlen(tok)) == 0) {
-            hit = (want_port < 0 || port < 0 || want_port == port);
-        }
-    }
-    return exclude ? !hit : hit;
-}
-
 static const char *env_get(char *const *envp, const char *name)
 {
     size_t n = strlen(name);

@@ -11,28 +11,6 @@ extern char **environ;
 #include <stdlib.h>
 #include <string.h>
 
-const char *fg_check_status_name(fg_check_status_t s)
-{
-    static const char *const n[] = { "ok", "warn", "fail", "skip" };
-    return (unsigned)s < 4 ? n[s] : "?";
-}
-
-void fg_checks_add(fg_checks_t *c, const char *name, fg_check_status_t st,
-                   const char *hint, const char *fmt, ...)
-{
-    fg_check_t *x;
-    va_list     ap;
-
-    if (c->n >= sizeof(c->v) / sizeof(c->v[0])) return;
-    x = &c->v[c->n++];
-    fg_strlcpy(x->name, name, sizeof(x->name));
-    x->status = st;
-    fg_strlcpy(x->hint, hint ? hint : "", sizeof(x->hint));
-    va_start(ap, fmt);
-    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
-    va_end(ap);
-}
-
 /* The first HCA whose RoCE netdev carries the default route. */
 static const fg_rdma_dev_t *mgmt_roce(const fg_node_t *n)
 {
