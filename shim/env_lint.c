@@ -139,17 +139,6 @@ static void lint_ucx_net_devices(const fg_node_t *n, const char *v, fg_checks_t 
     fg_checks_add(out, "UCX_NET_DEVICES", FG_CHECK_OK, "", "'%s'", v);
 }
 
-static int is_bool(const char *v, int *val)
-{
-    static const char *const yes[] = { "y", "yes", "on", "1", "true" }, *const no[] = { "n", "no", "off", "0", "false" };
-    size_t i;
-    for (i = 0; i < 5; i++) {
-        if (!strcasecmp(v, yes[i])) { *val = 1; return 1; }
-        if (!strcasecmp(v, no[i])) { *val = 0; return 1; }
-    }
-    return 0;
-}
-
 static void lint_simple(const fg_node_t *n, char *const *envp, fg_checks_t *out)
 {
     const char *v;
@@ -158,7 +147,7 @@ static void lint_simple(const fg_node_t *n, char *const *envp, fg_checks_t *out)
     v = env_get(envp, "UCX_IB_GPU_DIRECT_RDMA");
     if (v == NULL) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_OK, "", "unset (UCX tries GPUDirect)");
     else if (!strcasecmp(v, "try") || !strcasecmp(v, "auto")) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_OK, "", "'%s'", v);
-    else if (!is_bool(v, &b)) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_FAIL, "use yes, no or try", "'%s' is not a UCX boolean", v);
+    else if (!fg_parse_bool(v, &b)) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_FAIL, "use yes, no or try", "'%s' is not a UCX boolean", v);
     else if (!b) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_WARN, "unset it or set yes/try", "'%s': GPUDirect RDMA switched off, transfers stage through host memory", v);
     else fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_OK, "", "'%s'", v);
 
@@ -367,7 +356,7 @@ static void lint_newer(char *const *envp, fg_checks_t *out)
 
     v = env_get(envp, "UCX_PROTO_ENABLE");
     if (v == NULL) fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_OK, "", "unset (UCX's default protocol selection)");
-    else if (!is_bool(v, &b) && strcasecmp(v, "try") && strcasecmp(v, "auto"))
+    else if (!fg_parse_bool(v, &b) && strcasecmp(v, "try") && strcasecmp(v, "auto"))
         fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_FAIL, "use y or n", "'%s' is not a UCX boolean", v);
     else fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_OK, "", "'%s'", v);
 }

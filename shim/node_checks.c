@@ -1,5 +1,6 @@
 /* `fabguard node`: the capability checklist on a probed node. */
 #include "fabguard/node.h"
+#include "fabguard/ucx_list.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -206,9 +207,7 @@ static int selected(const fg_rdma_dev_t *d, const char *ucx, const char *nccl)
 
     if (ucx == NULL && nccl == NULL) return 1;
     for (k = 0; k < d->nport; k++) {
-        char name[48];
-        snprintf(name, sizeof(name), "%s:%d", d->name, d->port[k].num);
-        if (ucx != NULL && (strcmp(ucx, "all") == 0 || strstr(ucx, name) != NULL)) return 1;
+        if (ucx != NULL && fg_ucx_net_devices_selects(ucx, d->name, d->port[k].num)) return 1;
         if (nccl != NULL && fg_nccl_list_selects(nccl, d->name, d->port[k].num)) return 1;
     }
     return 0;

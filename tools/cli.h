@@ -21,4 +21,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* True when argv holds -h/--help (then print usage and return 0). */
 int cli_wants_help(int argc, char **argv);
 
+/* The one environment reader of the CLI (an fg_getenv_fn): the process's own
+ * environment, read plainly. */
+const char *cli_getenv(const char *name);
+/* The whole environment (NULL-terminated), for judges that scan it. */
+char **cli_environ(void);
+
 #endif

@@ -342,7 +342,6 @@ static void report(const pair_info_t *in, const fg_lane_set_t *mine, const fg_la
     printf("  verdict: %s\n", f_mine->n + f_theirs->n ? "VIOLATION" : "ok");
 }
 
-static const char *getenv_plain(const char *n) { return getenv(n); }
 
 static int usage(FILE *o, int rc)
 {
@@ -663,7 +662,7 @@ int cmd_pair(int argc, char **argv)
 
     if (cli_wants_help(argc, argv)) return usage(stdout, FG_EXIT_OK);
     if ((rc = parse_opts(argc, argv, &o)) != FG_EXIT_OK) return rc;
-    if (fg_policy_load(&o.pol, o.policy, getenv_plain, &perr) < 0) {
+    if (fg_policy_load(&o.pol, o.policy, cli_getenv, &perr) < 0) {
         fg_error_format(&perr, msg, sizeof(msg));
         return cli_usage_error("pair", "%s", msg);
     }
