@@ -1,14 +1,9 @@
 /* `fabguard node`: the capability checklist on a probed node. */
 #include "fabguard/node.h"
+#include "fabguard/sysread.h"
 #include "fabguard/ucx_list.h"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,47 +146,11 @@ static void check_peermem(const fg_node_t *n, fg_checks_t *out)
     }
 }
 
-/* `nvidia-smi topo -m` (live system only; no shell): any "NV<n>" cell. */
-static int nvidia_smi_shows_nvlink(void)
-{
-    char *const argv[] = { "nvidia-smi", "topo", "-m", NULL };
-    char        buf[65536];
-    size_t      got = 0;
-    int         fds[2], st = 0, found = 0;
-    pid_t       pid;
-    posix_spawn_file_actions_t fa;
-
-    if (pipe2(fds, O_CLOEXEC) < 0) return 0;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    if (posix_spawnp(&pid, "nvidia-smi", &fa, NULL, argv, environ) != 0) {
-        posix_spawn_file_actions_destroy(&fa);
-        close(fds[0]);
-        close(fds[1]);
-        return 0;
-    }
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    for (;;) {
-        ssize_t r = read(fds[0], buf + got, sizeof(buf) - 1 - got);
-        if (r <= 0) break;
-        got += (size_t)r;
-        if (got == sizeof(buf) - 1) break;
-    }
-    close(fds[0]);
-    waitpid(pid, &st, 0);
-    buf[got] = '\0';
-    for (size_t i = 0; i + 2 < got && !found; i++) {
-        found = buf[i] == 'N' && buf[i + 1] == 'V' && buf[i + 2] >= '0' && buf[i + 2] <= '9';
-    }
-    return found;
-}
-
 static void check_nvlink(const fg_node_t *n, fg_checks_t *out)
 {
     if (n->ngpu < 2) {
         fg_checks_add(out, "nvlink", FG_CHECK_SKIP, "", "%d NVIDIA GPU(s): nothing to link", n->ngpu);
-    } else if (n->live && nvidia_smi_shows_nvlink()) {
+    } else if (n->live && fg_sys_nvidia_smi_nvlink()) {
         fg_checks_add(out, "nvlink", FG_CHECK_OK, "", "nvidia-smi topo -m shows NV# links between GPUs");
     } else {
         fg_checks_add(out, "nvlink", FG_CHECK_SKIP, "run nvidia-smi topo -m on the host",

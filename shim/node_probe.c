@@ -3,6 +3,7 @@
  * nothing opened for writing; device nodes are only opened O_RDONLY on the
  * live system to see whether this process may use them. */
 #include "fabguard/node.h"
+#include "fabguard/sysread.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -201,12 +202,7 @@ static void probe_misc(const char *root, fg_node_t *node)
     for (i = 0; i < n; i++) {
         fg_ifset_add(&node->ifaces, names[i]);
     }
-    if (fg_read_text(root, "/proc/net/route", text, sizeof(text)) > 0) {
-        fg_route_default_ifaces(text, &node->mgmt);
-    }
-    if (fg_read_text(root, "/proc/net/ipv6_route", text, sizeof(text)) > 0) {
-        fg_route6_default_ifaces(text, &node->mgmt);
-    }
+    fg_sys_default_routes(root, &node->mgmt);
     path_of(f, sizeof(f), root, "/dev/infiniband");
     node->dev_infiniband = exists(f);
     path_of(f, sizeof(f), root, "/dev/gdrdrv");

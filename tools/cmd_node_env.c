@@ -16,6 +16,7 @@
 #include "fabguard/json.h"
 #include "fabguard/netinfo.h"
 #include "fabguard/node.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "input.h"
 #include "policy_opt.h"

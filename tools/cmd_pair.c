@@ -18,6 +18,7 @@
 #include "fabguard/judge.h"
 #include "fabguard/json.h"
 #include "fabguard/ucx_ep_lanes.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "pair_mem.h"
 

@@ -8,6 +8,7 @@
 
 #include "fabguard/json.h"
 #include "fabguard/libfabric_text.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "explain.h"
 

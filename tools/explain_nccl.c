@@ -10,6 +10,7 @@
 #include "fabguard/judge.h"
 #include "fabguard/json.h"
 #include "fabguard/nccl_log.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "explain.h"
 

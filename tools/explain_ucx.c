@@ -11,6 +11,7 @@
 #include "fabguard/judge.h"
 #include "fabguard/json.h"
 #include "fabguard/ucx_text.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "explain.h"
 
