@@ -4,6 +4,9 @@
 #ifndef FG_TOOLS_CLI_H
 #define FG_TOOLS_CLI_H
 
+#include <stdio.h>
+#include "fabguard/finding.h"
+
 enum { FG_EXIT_OK = 0, FG_EXIT_VIOLATION = 1, FG_EXIT_USAGE = 2 };
 
 /* Each subcommand: argv[0] is the subcommand name. */
@@ -26,5 +29,8 @@ int cli_wants_help(int argc, char **argv);
 const char *cli_getenv(const char *name);
 /* The whole environment (NULL-terminated), for judges that scan it. */
 char **cli_environ(void);
+
+/* A finding's VIOLATION line (fg_finding_line) on OUT after INDENT. */
+void cli_finding_line(FILE *out, const char *indent, const fg_finding_t *f, const char *side, int with_fix);
 
 #endif

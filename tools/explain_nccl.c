@@ -57,20 +57,6 @@ int jout_end(jout_t *j)
     return j->ok ? 0 : -1;
 }
 
-void jout_findings(fg_sbuf_t *sb, const fg_finding_t *v, size_t n, int *first_item)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        int f2 = 1;
-        fg_sb_puts(sb, *first_item ? "{" : ",{");
-        *first_item = 0;
-        fg_json_kv_str(sb, &f2, "rule", v[i].rule);
-        fg_json_kv_str(sb, &f2, "detail", v[i].detail);
-        fg_sb_putc(sb, '}');
-    }
-}
-
 long fvec_add(fvec_t *fv, const fg_findings_t *f)
 {
     long start = (long)fv->n;
@@ -205,7 +191,7 @@ static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u, const
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
-    jout_findings(sb, fv->v + u->f0, u->nf, &fi);
+    fg_findings_json(sb, fv->v + u->f0, u->nf, NULL, &fi);
     fg_sb_putc(sb, ']');
 }
 
@@ -261,7 +247,7 @@ static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const pr
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
     for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
-        jout_findings(sb, fv->v + units[u].f0, units[u].nf, &fi);
+        fg_findings_json(sb, fv->v + units[u].f0, units[u].nf, NULL, &fi);
         jout_step(j);
     }
     fg_sb_putc(sb, ']');
@@ -310,7 +296,7 @@ static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log,
     for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
         for (i = 0; i < units[u].nf; i++) {
             const fg_finding_t *f = &fv->v[units[u].f0 + i];
-            fprintf(out, "  VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
+            cli_finding_line(out, "  ", f, NULL, 1);
         }
     }
     fprintf(out, "  verdict: %s\n", pinfo->violations ? "VIOLATION" : "ok");
@@ -367,7 +353,7 @@ static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pi
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
     for (i = 0; i < fv->n; i++) {   /* units are in process order: so are findings */
-        jout_findings(sb, fv->v + i, 1, &fi);
+        fg_findings_json(sb, fv->v + i, 1, NULL, &fi);
         jout_step(j);
     }
     fg_sb_putc(sb, ']');

@@ -143,7 +143,7 @@ static void put_config(jout_t *j, const fg_ucx_config_t *c, const cfg_verdict_t 
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &f, "violations");
     fg_sb_putc(sb, '[');
-    jout_findings(sb, fv->v + v->f0, v->nf, &fi);
+    fg_findings_json(sb, fv->v + v->f0, v->nf, NULL, &fi);
     fg_sb_putc(sb, ']');
     fg_json_kv_str(sb, &f, "verdict", v->nf ? "violation" : "ok");
 }
@@ -168,7 +168,7 @@ static void print_config(FILE *out, const fg_ucx_config_t *c, const cfg_verdict_
     }
     for (i = 0; i < v->nf; i++) {
         const fg_finding_t *f = &fv->v[v->f0 + i];
-        fprintf(out, "    VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
+        cli_finding_line(out, "    ", f, NULL, 1);
     }
     fprintf(out, "    verdict: %s\n", v->nf ? "VIOLATION" : "ok");
 }
@@ -250,7 +250,7 @@ int explain_ucx(const char *name, const char *text, size_t len,
         }
         fg_sb_puts(&j->sb, "],\"violations\":[");
         for (i = 0; i < fv.n; i++) {
-            jout_findings(&j->sb, fv.v + i, 1, &fi);
+            fg_findings_json(&j->sb, fv.v + i, 1, NULL, &fi);
             jout_step(j);
         }
         fg_sb_puts(&j->sb, "],\"ucx_version\":");
