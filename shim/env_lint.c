@@ -5,6 +5,7 @@
  * names), checked against this node. */
 #include "fabguard/nixl_env.h"
 #include "fabguard/node.h"
+#include "fabguard/sysfs_text.h"
 #include "fabguard/libfabric_env.h"
 
 #include <ctype.h>
@@ -285,14 +286,14 @@ static void lint_gid(const fg_node_t *n, char *const *envp, fg_checks_t *out)
         for (k = 0; k < n->dev[i].nport; k++) {
             const fg_port_t *p = &n->dev[i].port[k];
             if (strcmp(p->link_layer, "Ethernet") != 0) continue;
-            if (idx >= p->ngid || !p->gid[idx][0] || !strcmp(p->gid[idx], "0000:0000:0000:0000:0000:0000:0000:0000")) {
+            if (idx >= p->ngid || !p->gid[idx][0] || fg_gid_is_zero(p->gid[idx])) {
                 fg_checks_add(out, "NCCL_IB_GID_INDEX", FG_CHECK_FAIL, "pick a populated RoCE v2 index (show_gids)", "index %d is empty on %s:%d", idx, n->dev[i].name, p->num);
                 return;
             }
-            if (!strncmp(p->gid[idx], "fe80:", 5) || !strstr(p->gid_type[idx], "v2")) {
+            if (fg_gid_is_link_local(p->gid[idx]) || !fg_gid_is_v2(p->gid_type[idx])) {
                 fg_checks_add(out, "NCCL_IB_GID_INDEX", FG_CHECK_FAIL, "pick the RoCE v2 GID with the interface's routable address (show_gids)",
                               "index %d on %s:%d is %s %s", idx, n->dev[i].name, p->num,
-                              !strncmp(p->gid[idx], "fe80:", 5) ? "link-local" : "routable", p->gid_type[idx]);
+                              fg_gid_is_link_local(p->gid[idx]) ? "link-local" : "routable", p->gid_type[idx]);
                 return;
             }
             found++;

@@ -1,5 +1,6 @@
 /* `fabguard node`: the capability checklist on a probed node. */
 #include "fabguard/node.h"
+#include "fabguard/sysfs_text.h"
 #include "fabguard/sysread.h"
 #include "fabguard/ucx_list.h"
 
@@ -101,9 +102,9 @@ static void check_gids(const fg_node_t *n, fg_getenv_fn get, fg_checks_t *out)
             if (strcmp(p->link_layer, "Ethernet") != 0) continue;
             roce++;
             for (g = 0; g < p->ngid; g++) {
-                int v2 = strstr(p->gid_type[g], "v2") != NULL;
-                int ll = strncmp(p->gid[g], "fe80:", 5) == 0;
-                int zero = strncmp(p->gid[g], "0000:0000:0000:0000:0000:0000:0000:0000", 39) == 0;
+                int v2 = fg_gid_is_v2(p->gid_type[g]);
+                int ll = fg_gid_is_link_local(p->gid[g]);
+                int zero = fg_gid_is_zero(p->gid[g]);
                 if (idx >= 0 && g == idx && (!v2 || ll || zero)) {
                     snprintf(bad, sizeof(bad), "%s:%d GID index %d is %s%s%s", n->dev[i].name, p->num, g,
                              zero ? "empty" : ll ? "link-local " : "", zero ? "" : p->gid_type[g], "");

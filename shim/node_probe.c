@@ -3,6 +3,7 @@
  * nothing opened for writing; device nodes are only opened O_RDONLY on the
  * live system to see whether this process may use them. */
 #include "fabguard/node.h"
+#include "fabguard/sysfs_text.h"
 #include "fabguard/sysread.h"
 
 #include <dirent.h>
@@ -38,7 +39,7 @@ static void read_line(const char *path, char *out, size_t cap)
     long n = fg_read_text(NULL, path, out, cap);
     out[0] = n > 0 ? out[0] : '\0';
     if (n > 0) {
-        out[strcspn(out, "\n")] = '\0';
+        fg_sysfs_line(out);
     }
 }
 
@@ -100,7 +101,8 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted entry names of a directory (caller frees with free_names). */
+/* Up to MAX sorted entry names of a directory, copied into NAMES (no
+ * allocation); returns how many. */
 static int list_dir(const char *path, char names[][64], int max)
 {
     DIR           *dir = opendir(path);
@@ -193,9 +195,8 @@ static void probe_gpus(const char *root, fg_node_t *node)
 
 static void probe_misc(const char *root, fg_node_t *node)
 {
-    char  f[PATH_MAX], names[64][64], text[65536];
-    int   n, i;
-    char *line;
+    char f[PATH_MAX], names[64][64], text[65536];
+    int  n, i;
 
     path_of(f, sizeof(f), root, "/sys/class/net");
     n = list_dir(f, names, 64);
@@ -208,12 +209,7 @@ static void probe_misc(const char *root, fg_node_t *node)
     path_of(f, sizeof(f), root, "/dev/gdrdrv");
     node->gdrdrv = exists(f);
     if (fg_read_text(root, "/proc/modules", text, sizeof(text)) > 0) {
-        for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-            if (strncmp(line, "nvidia_peermem ", 15) == 0 || strncmp(line, "nv_peer_mem ", 12) == 0) {
-                node->peermem_loaded = 1;
-                fg_strlcpy(node->peermem_name, line, strcspn(line, " ") + 1);
-            }
-        }
+        node->peermem_loaded = fg_modules_peermem(text, node->peermem_name, sizeof(node->peermem_name));
     }
     /* MLNX_OFED's peer-memory clients register as "nv_mem" */
     path_of(f, sizeof(f), root, "/sys/kernel/mm/memory_peers/nv_mem/version");
