@@ -89,9 +89,11 @@ static void probe_port(const char *root, fg_rdma_dev_t *d, int num)
         if (p->gid[i][0] != '\0') {
             p->ngid = i + 1;
         }
-        if (p->gid_ndev[i][0] != '\0' && d->netdev[0] == '\0') {
-            fg_strlcpy(d->netdev, p->gid_ndev[i], sizeof(d->netdev));
-        }
+    }
+    if (d->netdev[0] == '\0') {
+        char port[16];
+        snprintf(port, sizeof(port), "%d", num);
+        fg_sys_roce_netdev(root, d->name, port, d->netdev, sizeof(d->netdev));
     }
     d->nport++;
 }
