@@ -12,19 +12,35 @@ const char *fg_check_status_name(fg_check_status_t s)
     return (unsigned)s < 4 ? n[s] : "?";
 }
 
+/* A new check named NAME at the end of C, or NULL when C is full. */
+static fg_check_t *append(fg_checks_t *c, const char *name)
+{
+    fg_check_t *x;
+
+    if (c->n >= sizeof(c->v) / sizeof(c->v[0])) return NULL;
+    x = &c->v[c->n++];
+    fg_strlcpy(x->name, name, sizeof(x->name));
+    return x;
+}
+
+static void fill(fg_check_t *x, fg_check_status_t st, const char *hint, const char *fmt, va_list ap)
+    FG_PRINTF(3, 0);
+static void fill(fg_check_t *x, fg_check_status_t st, const char *hint, const char *fmt, va_list ap)
+{
+    x->status = st;
+    fg_strlcpy(x->hint, hint ? hint : "", sizeof(x->hint));
+    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+}
+
 void fg_checks_add(fg_checks_t *c, const char *name, fg_check_status_t st,
                    const char *hint, const char *fmt, ...)
 {
-    fg_check_t *x;
+    fg_check_t *x = append(c, name);
     va_list     ap;
 
-    if (c->n >= sizeof(c->v) / sizeof(c->v[0])) return;
-    x = &c->v[c->n++];
-    fg_strlcpy(x->name, name, sizeof(x->name));
-    x->status = st;
-    fg_strlcpy(x->hint, hint ? hint : "", sizeof(x->hint));
+    if (x == NULL) return;
     va_start(ap, fmt);
-    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+    fill(x, st, hint, fmt, ap);
     va_end(ap);
 }
 
@@ -43,14 +59,8 @@ void fg_checks_set(fg_checks_t *c, const char *name, fg_check_status_t st,
     fg_check_t *x = fg_checks_find(c, name);
     va_list     ap;
 
-    if (x == NULL) {
-        if (c->n >= sizeof(c->v) / sizeof(c->v[0])) return;
-        x = &c->v[c->n++];
-        fg_strlcpy(x->name, name, sizeof(x->name));
-    }
-    x->status = st;
-    fg_strlcpy(x->hint, hint ? hint : "", sizeof(x->hint));
+    if (x == NULL && (x = append(c, name)) == NULL) return;
     va_start(ap, fmt);
-    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+    fill(x, st, hint, fmt, ap);
     va_end(ap);
 }
