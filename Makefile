@@ -1,6 +1,7 @@
 # fabguard — see README.md. Sources are found by directory, so adding a
 # module, a subcommand or a test never needs an edit here:
-#   shim/*.c          pure modules  -> $(BUILD)/libfgcore.a (shim + CLI)
+#   shim/core/*.c     pure modules  -> $(BUILD)/libfgcore.a (shim + CLI)
+#   shim/probe/*.c    every read of /proc and /sys -> libfgcore.a too
 #   shim/preload/*.c  interposition -> $(BUILD)/libfabguard.so
 #   tools/*.c         CLI           -> $(BUILD)/fabguard
 #   tests/unit/test_*.c   Check suites (one binary each)
@@ -40,7 +41,7 @@ ifneq ($(wildcard $(CUDA_HOME)/include/nccl.h),)
   NCCL_INC := -DFG_HAVE_NCCL_H -isystem $(CUDA_HOME)/include
 endif
 
-CORE_SRCS    := $(wildcard shim/*.c)
+CORE_SRCS    := $(wildcard shim/core/*.c shim/probe/*.c)
 PRELOAD_SRCS := $(wildcard shim/preload/*.c)
 TOOL_SRCS    := $(wildcard tools/*.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)

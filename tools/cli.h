@@ -4,6 +4,9 @@
 #ifndef FG_TOOLS_CLI_H
 #define FG_TOOLS_CLI_H
 
+#include <stdio.h>
+#include "fabguard/finding.h"
+
 enum { FG_EXIT_OK = 0, FG_EXIT_VIOLATION = 1, FG_EXIT_USAGE = 2 };
 
 /* Each subcommand: argv[0] is the subcommand name. */
@@ -20,5 +23,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* True when argv holds -h/--help (then print usage and return 0). */
 int cli_wants_help(int argc, char **argv);
+
+/* The one environment reader of the CLI (an fg_getenv_fn): the process's own
+ * environment, read plainly. */
+const char *cli_getenv(const char *name);
+/* The whole environment (NULL-terminated), for judges that scan it. */
+char **cli_environ(void);
+
+/* A finding's VIOLATION line (fg_finding_line) on OUT after INDENT. */
+void cli_finding_line(FILE *out, const char *indent, const fg_finding_t *f, const char *side, int with_fix);
 
 #endif

@@ -16,13 +16,11 @@
 #include "fabguard/json.h"
 #include "fabguard/netinfo.h"
 #include "fabguard/node.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "input.h"
 #include "policy_opt.h"
 
-extern char **environ;
-
-static const char *getenv_plain(const char *n) { return getenv(n); }
 
 static int print_checks(const fg_checks_t *c, int json, int npd)
 {
@@ -130,14 +128,14 @@ static void conf_read(merged_t *m, const char *root, const char *path)
 
 static int merge_env(merged_t *m, const char *root)
 {
-    const char    *conf = getenv("NCCL_CONF_FILE");
+    const char    *conf = cli_getenv("NCCL_CONF_FILE");
     struct passwd *pw;
     size_t         n = 0;
 
-    while (environ[n]) n++;
+    while (cli_environ()[n]) n++;
     m->cap = n + CONF_MAX + 2;
     if ((m->envp = calloc(m->cap, sizeof(char *))) == NULL) return -1;
-    memcpy(m->envp, environ, n * sizeof(char *));
+    memcpy(m->envp, cli_environ(), n * sizeof(char *));
     m->n = n;
     if (conf != NULL && conf[0]) {
         char full[4096];
@@ -173,7 +171,7 @@ static void note_sources(const merged_t *m, fg_checks_t *c)
     if (m->warn[0]) {
         fg_checks_set(c, "NCCL_CONF_FILE", FG_CHECK_WARN, "fix the file NCCL reads", "%s", m->warn);
     } else {
-        fg_checks_set(c, "NCCL_CONF_FILE", FG_CHECK_OK, "", "%s%s%s", getenv("NCCL_CONF_FILE") ? "set" : "unset",
+        fg_checks_set(c, "NCCL_CONF_FILE", FG_CHECK_OK, "", "%s%s%s", cli_getenv("NCCL_CONF_FILE") ? "set" : "unset",
                       m->files[0] ? "; read " : "; no NCCL configuration file", m->files);
     }
 }
@@ -181,7 +179,7 @@ static void note_sources(const merged_t *m, fg_checks_t *c)
 static void merged_free(merged_t *m)
 {
     size_t i, n = 0;
-    while (environ[n]) n++;
+    while (cli_environ()[n]) n++;
     for (i = n; i < m->n; i++) free(m->envp[i]);
     free(m->envp);
 }
@@ -247,7 +245,7 @@ static int run(int argc, char **argv, int env)
         note_sources(&m, &checks);
         merged_free(&m);
     } else {
-        fg_node_checks(&node, getenv_plain, &checks);
+        fg_node_checks(&node, cli_getenv, &checks);
         fg_node_policy_checks(&node, &pol, &checks);
     }
     fg_policy_free(&pol);

@@ -7,13 +7,6 @@
 #include "fabguard/policy.h"
 #include "cli.h"
 
-extern char **environ;
-
-static const char *getenv_plain(const char *name)
-{
-    return getenv(name);
-}
-
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -77,8 +70,8 @@ int cmd_policy(int argc, char **argv)
         }
         path = argv[i];
     }
-    if (fg_policy_load(&pol, path, getenv_plain, &err) < 0 ||
-        fg_policy_check_env_names(environ, &err) < 0) {
+    if (fg_policy_load(&pol, path, cli_getenv, &err) < 0 ||
+        fg_policy_check_env_names(cli_environ(), &err) < 0) {
         fg_error_format(&err, msg, sizeof(msg));
         fprintf(stderr, "fabguard policy: %s\n", msg);
         fg_policy_free(&pol);

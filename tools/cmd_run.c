@@ -32,7 +32,7 @@ static int join(char *out, size_t cap, const char *a, const char *b)
 /* libfabguard.so beside the binary (build tree) or in ../lib (installed). */
 static int find_shim(char *out, size_t cap)
 {
-    const char *env = getenv("FABGUARD_LIB");
+    const char *env = cli_getenv("FABGUARD_LIB");
     char        self[PATH_MAX], *slash;
     ssize_t     n;
 
@@ -58,7 +58,7 @@ static int find_shim(char *out, size_t cap)
 
 static int set_preload(const char *shim)
 {
-    const char *old = getenv("LD_PRELOAD");
+    const char *old = cli_getenv("LD_PRELOAD");
     char        value[8192];
 
     if (old != NULL && old[0] != '\0') {
@@ -73,7 +73,7 @@ static int set_preload(const char *shim)
  * RTLD_DEEPBIND plugins and dlsym(handle) callers bypass the preload. */
 static int set_audit(const char *shim)
 {
-    const char *old = getenv("LD_AUDIT");
+    const char *old = cli_getenv("LD_AUDIT");
     char        audit[PATH_MAX], value[8192], *slash;
 
     fg_strlcpy(audit, shim, sizeof(audit));

@@ -34,9 +34,7 @@ typedef struct {
 
 void jout_begin(jout_t *j, FILE *out);
 void jout_step(jout_t *j);
-int  jout_end(jout_t *j);   /* 0, or -1 when an element did not fit */
-void jout_findings(fg_sbuf_t *sb, const fg_finding_t *v, size_t n, int *first_item);
-
+int  jout_end(jout_t *j);   
 /* Findings of many units kept compactly (a unit with none costs nothing). */
 typedef struct {
     fg_finding_t *v;

@@ -8,6 +8,7 @@
 
 #include "fabguard/json.h"
 #include "fabguard/libfabric_text.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "explain.h"
 
@@ -59,13 +60,8 @@ static void put_json(const fg_fi_text_t *t, const fg_policy_t *pol, const fg_ifs
     first = 0;
     fg_json_kv_long(&sb, &first, "log_lines", (long)t->log_lines);
     fg_sb_puts(&sb, "},\"violations\":[");
-    for (i = 0; i < f->n; i++) {
-        first = 1;
-        fg_sb_puts(&sb, i ? ",{" : "{");
-        fg_json_kv_str(&sb, &first, "rule", f->v[i].rule);
-        fg_json_kv_str(&sb, &first, "detail", f->v[i].detail);
-        fg_sb_putc(&sb, '}');
-    }
+    first = 1;
+    fg_findings_json(&sb, f->v, f->n, NULL, &first);
     fg_sb_puts(&sb, "]}");
     fprintf(out, "%s\n", buf);
 }
@@ -103,7 +99,7 @@ static void put_text(const char *name, const fg_fi_text_t *t, const fg_policy_t 
         fprintf(out, "  no answer from %s%s%s\n", t->quiet[i], t->why[i][0] ? ": " : "", t->why[i]);
     }
     for (i = 0; i < f->n; i++) {
-        fprintf(out, "  VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->v[i].detail, f->v[i].rule, f->v[i].fix);
+        cli_finding_line(out, "  ", &f->v[i], NULL, 1);
     }
     if (f->n == 0) {
         fprintf(out, "  verdict: ok\n");

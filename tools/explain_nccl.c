@@ -11,6 +11,7 @@
 #include "fabguard/judge_topo.h"
 #include "fabguard/json.h"
 #include "fabguard/nccl_log.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "explain.h"
 
@@ -57,20 +58,6 @@ int jout_end(jout_t *j)
     fwrite(j->buf, 1, j->sb.len, j->out);
     fputc('\n', j->out);
     return j->ok ? 0 : -1;
-}
-
-void jout_findings(fg_sbuf_t *sb, const fg_finding_t *v, size_t n, int *first_item)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        int f2 = 1;
-        fg_sb_puts(sb, *first_item ? "{" : ",{");
-        *first_item = 0;
-        fg_json_kv_str(sb, &f2, "rule", v[i].rule);
-        fg_json_kv_str(sb, &f2, "detail", v[i].detail);
-        fg_sb_putc(sb, '}');
-    }
 }
 
 long fvec_add(fvec_t *fv, const fg_findings_t *f)
@@ -335,13 +322,13 @@ static void put_unit(jout_t *j, const fg_nccl_log_t *log, const unit_t *u, const
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
-    jout_findings(sb, fv->v + u->f0, u->nf, &fi);
+    fg_findings_json(sb, fv->v + u->f0, u->nf, NULL, &fi);
     fg_sb_putc(sb, ']');
     put_comm_rail(sb, &first, c);
     fi = 1;
     fg_json_key(sb, &first, "advisories");
     fg_sb_putc(sb, '[');
-    jout_findings(sb, adv->v + u->a0, u->na, &fi);
+    fg_findings_json(sb, adv->v + u->a0, u->na, NULL, &fi);
     fg_sb_putc(sb, ']');
 }
 
@@ -411,7 +398,7 @@ static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const pr
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
     for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
-        jout_findings(sb, fv->v + units[u].f0, units[u].nf, &fi);
+        fg_findings_json(sb, fv->v + units[u].f0, units[u].nf, NULL, &fi);
         jout_step(j);
     }
     fg_sb_putc(sb, ']');
@@ -419,7 +406,7 @@ static void put_process(jout_t *j, const fg_nccl_log_t *log, size_t pi, const pr
     fg_sb_putc(sb, '[');
     fi = 1;
     for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
-        jout_findings(sb, adv->v + units[u].a0, units[u].na, &fi);
+        fg_findings_json(sb, adv->v + units[u].a0, units[u].na, NULL, &fi);
         jout_step(j);
     }
     fg_sb_putc(sb, ']');
@@ -476,7 +463,7 @@ static void print_process(FILE *out, const char *name, const fg_nccl_log_t *log,
     for (u = pinfo->first_unit; u < pinfo->first_unit + pinfo->nunits; u++) {
         for (i = 0; i < units[u].nf; i++) {
             const fg_finding_t *f = &fv->v[units[u].f0 + i];
-            fprintf(out, "  VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
+            cli_finding_line(out, "  ", f, NULL, 1);
         }
         for (i = 0; i < units[u].na; i++) {
             const fg_finding_t *f = &adv->v[units[u].a0 + i];
@@ -538,7 +525,7 @@ static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pi
     fg_json_key(sb, &first, "violations");
     fg_sb_putc(sb, '[');
     for (i = 0; i < fv->n; i++) {   /* units are in process order: so are findings */
-        jout_findings(sb, fv->v + i, 1, &fi);
+        fg_findings_json(sb, fv->v + i, 1, NULL, &fi);
         jout_step(j);
     }
     fg_sb_putc(sb, ']');
@@ -549,7 +536,7 @@ static void put_union(jout_t *j, const fg_nccl_log_t *log, const proc_info_t *pi
     fg_sb_putc(sb, '[');
     fi = 1;
     for (i = 0; i < adv->n; i++) {
-        jout_findings(sb, adv->v + i, 1, &fi);
+        fg_findings_json(sb, adv->v + i, 1, NULL, &fi);
         jout_step(j);
     }
     fg_sb_putc(sb, ']');

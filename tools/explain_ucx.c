@@ -12,6 +12,7 @@
 #include "fabguard/judge_topo.h"
 #include "fabguard/json.h"
 #include "fabguard/ucx_text.h"
+#include "fabguard/sysread.h"
 #include "cli.h"
 #include "explain.h"
 
@@ -238,12 +239,12 @@ static void put_config(jout_t *j, const fg_ucx_config_t *c, const cfg_verdict_t 
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &f, "violations");
     fg_sb_putc(sb, '[');
-    jout_findings(sb, fv->v + v->f0, v->nf, &fi);
+    fg_findings_json(sb, fv->v + v->f0, v->nf, NULL, &fi);
     fg_sb_putc(sb, ']');
     fg_json_key(sb, &f, "advisories");
     fg_sb_putc(sb, '[');
     fi = 1;
-    jout_findings(sb, adv->v + v->a0, v->na, &fi);
+    fg_findings_json(sb, adv->v + v->a0, v->na, NULL, &fi);
     fg_sb_putc(sb, ']');
     fg_json_kv_str(sb, &f, "verdict", v->nf ? "violation" : v->na ? "info" : "ok");
 }
@@ -269,7 +270,7 @@ static void print_config(FILE *out, const fg_ucx_config_t *c, const cfg_verdict_
     }
     for (i = 0; i < v->nf; i++) {
         const fg_finding_t *f = &fv->v[v->f0 + i];
-        fprintf(out, "    VIOLATION %s (%s) \xe2\x80\x94 %s\n", f->detail, f->rule, f->fix);
+        cli_finding_line(out, "    ", f, NULL, 1);
     }
     for (i = 0; i < v->na; i++) {
         const fg_finding_t *f = &adv->v[v->a0 + i];
@@ -364,14 +365,14 @@ int explain_ucx(const char *name, const char *text, size_t len,
         }
         fg_sb_puts(&j->sb, "],\"violations\":[");
         for (i = 0; i < fv.n; i++) {
-            jout_findings(&j->sb, fv.v + i, 1, &fi);
+            fg_findings_json(&j->sb, fv.v + i, 1, NULL, &fi);
             jout_step(j);
         }
         if (adv.n > 0) {   /* beside the design's keys only when there are any */
             fg_sb_puts(&j->sb, "],\"advisories\":[");
             fi = 1;
             for (i = 0; i < adv.n; i++) {
-                jout_findings(&j->sb, adv.v + i, 1, &fi);
+                fg_findings_json(&j->sb, adv.v + i, 1, NULL, &fi);
                 jout_step(j);
             }
         }

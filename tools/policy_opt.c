@@ -7,13 +7,6 @@
 
 #include "cli.h"
 
-extern char **environ;
-
-static const char *getenv_plain(const char *name)
-{
-    return getenv(name);
-}
-
 int cli_policy_opt(int argc, char **argv, int *i, const char **path)
 {
     if (strncmp(argv[*i], "--policy=", 9) == 0) {
@@ -31,8 +24,8 @@ int cli_policy_load(const char *cmd, const char *path, fg_policy_t *pol)
     fg_error_t err;
     char       msg[1024];
 
-    if (fg_policy_load(pol, path, getenv_plain, &err) < 0 ||
-        fg_policy_check_env_names(environ, &err) < 0) {
+    if (fg_policy_load(pol, path, cli_getenv, &err) < 0 ||
+        fg_policy_check_env_names(cli_environ(), &err) < 0) {
         fg_error_format(&err, msg, sizeof(msg));
         fg_policy_free(pol);
         return cli_usage_error(cmd, "%s", msg);

@@ -24,4 +24,12 @@ typedef struct {
 void fg_findings_add(fg_findings_t *f, const char *rule, const char *fix,
                      const char *fmt, ...) FG_PRINTF(4, 5);
 
+/* "VIOLATION [SIDE: ]detail (rule)[ — fix]": the one text line of a
+ * finding (the caller adds the indent and the newline). */
+void fg_finding_line(fg_sbuf_t *sb, const fg_finding_t *f, const char *side, int with_fix);
+/* N findings as JSON objects {["side",]"rule","detail"}, comma-separated
+ * (the caller writes the brackets); *first_item says whether one was
+ * written before and is cleared. */
+void fg_findings_json(fg_sbuf_t *sb, const fg_finding_t *v, size_t n, const char *side, int *first_item);
+
 #endif

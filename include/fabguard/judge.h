@@ -38,7 +38,5 @@ void fg_judge_nccl(const fg_policy_t *pol, const fg_ifset_t *mgmt,
 /* One channel as it arrives (lazy connections after init). */
 void fg_judge_nccl_channel(const fg_policy_t *pol, const fg_nccl_channel_t *ch,
                            fg_findings_t *out);
-/* The net devices in use by a process ("mlx5_0:1" or "eth0"). */
-const char *fg_nccl_net_kind(const fg_nccl_proc_t *p, const char *net);
 
 #endif

@@ -30,15 +30,9 @@ int fg_route_default_ifaces(const char *route_text, fg_ifset_t *out);
 /* Same for /proc/net/ipv6_route text (destination ::/0, skips lo). */
 int fg_route6_default_ifaces(const char *route6_text, fg_ifset_t *out);
 
-/* Read a small text file below root (root NULL or "" = "/") into buf.
- * Returns bytes read or -1 with errno set. Opens O_RDONLY|O_CLOEXEC. */
-long fg_read_text(const char *root, const char *path, char *buf, size_t cap);
-
-/* Management interfaces per policy: "auto" = default-route interfaces of the
- * namespace seen through root/proc/net/{route,ipv6_route}. Also adds the
- * RoCE ports whose netdev is one of them (root/sys/class/infiniband/D/
- * ports/P/gid_attrs/ndevs/I), as "D:P" with via = the interface: RDMA on a
- * RoCE port of the management NIC is still traffic on the management NIC. */
+/* Defined by the /proc-/sys reader (sysread.h, which declares it too);
+ * declared here as well only for shim/preload/core.h until it includes
+ * sysread.h. */
 struct fg_policy;
 int fg_mgmt_ifaces(const struct fg_policy *pol, const char *root,
                    fg_ifset_t *out);

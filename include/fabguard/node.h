@@ -19,6 +19,8 @@
 #define FABGUARD_NODE_H
 
 #include <stddef.h>
+#include "fabguard/checks.h"
+#include "fabguard/nccl_list.h"
 #include "fabguard/netinfo.h"
 #include "fabguard/policy.h"
 
@@ -75,40 +77,11 @@ int fg_node_dev_on_mgmt(const fg_node_t *n, const fg_rdma_dev_t *d);
 /* PCI distance in nvidia-smi topo terms: "PIX", "PXB", "PHB", "NODE", "SYS". */
 const char *fg_pci_relation(const char *path_a, int numa_a, const char *path_b, int numa_b);
 
-typedef enum { FG_CHECK_OK, FG_CHECK_WARN, FG_CHECK_FAIL, FG_CHECK_SKIP } fg_check_status_t;
-
-typedef struct {
-    char              name[40];
-    fg_check_status_t status;
-    char              detail[480];
-    char              hint[320];
-} fg_check_t;
-
-typedef struct {
-    size_t     n;
-    fg_check_t v[64];
-} fg_checks_t;
-
-const char *fg_check_status_name(fg_check_status_t s);
-void fg_checks_add(fg_checks_t *c, const char *name, fg_check_status_t st,
-                   const char *hint, const char *fmt, ...) FG_PRINTF(5, 6);
-
 /* `fabguard node`: rdma_devices port_state roce_gid peermem gdrcopy nvlink
  * gpu_nic_affinity. get reads UCX_NET_DEVICES / NCCL_IB_HCA. */
 void fg_node_checks(const fg_node_t *node, fg_getenv_fn get, fg_checks_t *out);
 /* `fabguard env`: every interconnect variable, against this node. */
 void fg_env_checks(const fg_node_t *node, char *const *envp, fg_checks_t *out);
-
-/* NCCL's interface/HCA list grammar (NCCL src/misc/utils.cc parseStringList,
- * matchIfList): optional leading '^' (exclude) then '=' (exact), items
- * "name[:port]", prefix match otherwise. 1 when `name`/`port` is selected. */
-int fg_nccl_list_selects(const char *spec, const char *name, int port);
-
-/* The check named NAME, or NULL. */
-fg_check_t *fg_checks_find(fg_checks_t *c, const char *name);
-/* Replaces the check named NAME (status, hint, detail), or adds it. */
-void fg_checks_set(fg_checks_t *c, const char *name, fg_check_status_t st,
-                   const char *hint, const char *fmt, ...) FG_PRINTF(5, 6);
 
 /* One policy for every judge (issue 16): what the shim would refuse, said
  * before the job starts. `env`: the variables against the policy's rules

@@ -9,6 +9,7 @@
 #include "fabguard/libfabric_text.h"
 #include "fabguard/netinfo.h"
 #include "fabguard/policy.h"
+#include "fabguard/sysread.h"
 #include "unit.h"
 
 static fg_policy_t   pol;

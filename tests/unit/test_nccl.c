@@ -8,6 +8,7 @@
 #include "fabguard/nccl_log.h"
 #include "fabguard/nccl_conf.h"
 #include "fabguard/netinfo.h"
+#include "fabguard/sysread.h"
 #include "unit.h"
 
 static fg_nccl_log_t log_;

@@ -11,6 +11,7 @@
 #include "fabguard/ucx_context.h"
 #include "fabguard/ucx_ep_cfg.h"
 #include "fabguard/ucx_text.h"
+#include "fabguard/sysread.h"
 #include "unit.h"
 
 static char *fixture(const char *name, size_t *len)

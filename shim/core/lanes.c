@@ -1,6 +1,5 @@
-/* Lane set helpers and the findings list. */
+/* Lane set helpers. */
 #include "fabguard/lanes.h"
-#include "fabguard/finding.h"
 #include "fabguard/common.h"
 
 #include <stdio.h>
@@ -65,22 +64,4 @@ int fg_lane_set_add(fg_lane_set_t *set, const char *transport,
     fg_strlcpy(l->device, device ? device : "", sizeof(l->device));
     fg_strlcpy(l->usage, usage ? usage : "", sizeof(l->usage));
     return 0;
-}
-
-void fg_findings_add(fg_findings_t *f, const char *rule, const char *fix,
-                     const char *fmt, ...)
-{
-    fg_finding_t *x;
-    va_list       ap;
-
-    if (f->n >= FG_MAX_FINDINGS) {
-        f->dropped++;
-        return;
-    }
-    x = &f->v[f->n++];
-    fg_strlcpy(x->rule, rule, sizeof(x->rule));
-    fg_strlcpy(x->fix, fix ? fix : "", sizeof(x->fix));
-    va_start(ap, fmt);
-    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
-    va_end(ap);
 }

@@ -1,38 +1,13 @@
 /* `fabguard node`: the capability checklist on a probed node. */
 #include "fabguard/node.h"
 #include "fabguard/libfabric_env.h"
+#include "fabguard/sysfs_text.h"
+#include "fabguard/sysread.h"
+#include "fabguard/ucx_list.h"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 #include <stdlib.h>
 #include <string.h>
-
-const char *fg_check_status_name(fg_check_status_t s)
-{
-    static const char *const n[] = { "ok", "warn", "fail", "skip" };
-    return (unsigned)s < 4 ? n[s] : "?";
-}
-
-void fg_checks_add(fg_checks_t *c, const char *name, fg_check_status_t st,
-                   const char *hint, const char *fmt, ...)
-{
-    fg_check_t *x;
-    va_list     ap;
-
-    if (c->n >= sizeof(c->v) / sizeof(c->v[0])) return;
-    x = &c->v[c->n++];
-    fg_strlcpy(x->name, name, sizeof(x->name));
-    x->status = st;
-    fg_strlcpy(x->hint, hint ? hint : "", sizeof(x->hint));
-    va_start(ap, fmt);
-    vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
-    va_end(ap);
-}
 
 /* The first HCA whose RoCE netdev carries the default route. */
 static const fg_rdma_dev_t *mgmt_roce(const fg_node_t *n)
@@ -166,9 +141,9 @@ static void check_gids(const fg_node_t *n, fg_getenv_fn get, fg_checks_t *out)
             if (strcmp(p->link_layer, "Ethernet") != 0) continue;
             roce++;
             for (g = 0; g < p->ngid; g++) {
-                int v2 = strstr(p->gid_type[g], "v2") != NULL;
-                int ll = strncmp(p->gid[g], "fe80:", 5) == 0;
-                int zero = strncmp(p->gid[g], "0000:0000:0000:0000:0000:0000:0000:0000", 39) == 0;
+                int v2 = fg_gid_is_v2(p->gid_type[g]);
+                int ll = fg_gid_is_link_local(p->gid[g]);
+                int zero = fg_gid_is_zero(p->gid[g]);
                 if (idx >= 0 && g == idx && (!v2 || ll || zero)) {
                     snprintf(bad, sizeof(bad), "%s:%d GID index %d is %s%s%s", n->dev[i].name, p->num, g,
                              zero ? "empty" : ll ? "link-local " : "", zero ? "" : p->gid_type[g], "");
@@ -211,47 +186,11 @@ static void check_peermem(const fg_node_t *n, fg_checks_t *out)
     }
 }
 
-/* `nvidia-smi topo -m` (live system only; no shell): any "NV<n>" cell. */
-static int nvidia_smi_shows_nvlink(void)
-{
-    char *const argv[] = { "nvidia-smi", "topo", "-m", NULL };
-    char        buf[65536];
-    size_t      got = 0;
-    int         fds[2], st = 0, found = 0;
-    pid_t       pid;
-    posix_spawn_file_actions_t fa;
-
-    if (pipe2(fds, O_CLOEXEC) < 0) return 0;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    if (posix_spawnp(&pid, "nvidia-smi", &fa, NULL, argv, environ) != 0) {
-        posix_spawn_file_actions_destroy(&fa);
-        close(fds[0]);
-        close(fds[1]);
-        return 0;
-    }
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    for (;;) {
-        ssize_t r = read(fds[0], buf + got, sizeof(buf) - 1 - got);
-        if (r <= 0) break;
-        got += (size_t)r;
-        if (got == sizeof(buf) - 1) break;
-    }
-    close(fds[0]);
-    waitpid(pid, &st, 0);
-    buf[got] = '\0';
-    for (size_t i = 0; i + 2 < got && !found; i++) {
-        found = buf[i] == 'N' && buf[i + 1] == 'V' && buf[i + 2] >= '0' && buf[i + 2] <= '9';
-    }
-    return found;
-}
-
 static void check_nvlink(const fg_node_t *n, fg_checks_t *out)
 {
     if (n->ngpu < 2) {
         fg_checks_add(out, "nvlink", FG_CHECK_SKIP, "", "%d NVIDIA GPU(s): nothing to link", n->ngpu);
-    } else if (n->live && nvidia_smi_shows_nvlink()) {
+    } else if (n->live && fg_sys_nvidia_smi_nvlink()) {
         fg_checks_add(out, "nvlink", FG_CHECK_OK, "", "nvidia-smi topo -m shows NV# links between GPUs");
     } else {
         fg_checks_add(out, "nvlink", FG_CHECK_SKIP, "run nvidia-smi topo -m on the host",
@@ -267,9 +206,7 @@ static int selected(const fg_rdma_dev_t *d, const char *ucx, const char *nccl)
 
     if (ucx == NULL && nccl == NULL) return 1;
     for (k = 0; k < d->nport; k++) {
-        char name[48];
-        snprintf(name, sizeof(name), "%s:%d", d->name, d->port[k].num);
-        if (ucx != NULL && (strcmp(ucx, "all") == 0 || strstr(ucx, name) != NULL)) return 1;
+        if (ucx != NULL && fg_ucx_net_devices_selects(ucx, d->name, d->port[k].num)) return 1;
         if (nccl != NULL && fg_nccl_list_selects(nccl, d->name, d->port[k].num)) return 1;
     }
     return 0;

@@ -5,6 +5,7 @@
  * names), checked against this node. */
 #include "fabguard/nixl_env.h"
 #include "fabguard/node.h"
+#include "fabguard/sysfs_text.h"
 #include "fabguard/libfabric_env.h"
 
 #include <ctype.h>
@@ -14,26 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-int fg_nccl_list_selects(const char *spec, const char *name, int port)
-{
-    char        buf[512], *tok, *save = NULL;
-    int         exclude = 0, exact = 0, hit = 0;
-    const char *s = spec;
-
-    if (*s == '^') { exclude = 1; s++; }
-    if (*s == '=') { exact = 1; s++; }
-    fg_strlcpy(buf, s, sizeof(buf));
-    for (tok = strtok_r(buf, ",", &save); tok && !hit; tok = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(tok, ':');
-        int   want_port = -1;
-        if (colon) { *colon = '\0'; want_port = atoi(colon + 1); }
-        if (exact ? strcmp(tok, name) == 0 : strncmp(tok, name, strlen(tok)) == 0) {
-            hit = (want_port < 0 || port < 0 || want_port == port);
-        }
-    }
-    return exclude ? !hit : hit;
-}
 
 static const char *env_get(char *const *envp, const char *name)
 {
@@ -159,17 +140,6 @@ static void lint_ucx_net_devices(const fg_node_t *n, const char *v, fg_checks_t 
     fg_checks_add(out, "UCX_NET_DEVICES", FG_CHECK_OK, "", "'%s'", v);
 }
 
-static int is_bool(const char *v, int *val)
-{
-    static const char *const yes[] = { "y", "yes", "on", "1", "true" }, *const no[] = { "n", "no", "off", "0", "false" };
-    size_t i;
-    for (i = 0; i < 5; i++) {
-        if (!strcasecmp(v, yes[i])) { *val = 1; return 1; }
-        if (!strcasecmp(v, no[i])) { *val = 0; return 1; }
-    }
-    return 0;
-}
-
 static void lint_simple(const fg_node_t *n, char *const *envp, fg_checks_t *out)
 {
     const char *v;
@@ -178,7 +148,7 @@ static void lint_simple(const fg_node_t *n, char *const *envp, fg_checks_t *out)
     v = env_get(envp, "UCX_IB_GPU_DIRECT_RDMA");
     if (v == NULL) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_OK, "", "unset (UCX tries GPUDirect)");
     else if (!strcasecmp(v, "try") || !strcasecmp(v, "auto")) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_OK, "", "'%s'", v);
-    else if (!is_bool(v, &b)) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_FAIL, "use yes, no or try", "'%s' is not a UCX boolean", v);
+    else if (!fg_parse_bool(v, &b)) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_FAIL, "use yes, no or try", "'%s' is not a UCX boolean", v);
     else if (!b) fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_WARN, "unset it or set yes/try", "'%s': GPUDirect RDMA switched off, transfers stage through host memory", v);
     else fg_checks_add(out, "UCX_IB_GPU_DIRECT_RDMA", FG_CHECK_OK, "", "'%s'", v);
 
@@ -316,14 +286,14 @@ static void lint_gid(const fg_node_t *n, char *const *envp, fg_checks_t *out)
         for (k = 0; k < n->dev[i].nport; k++) {
             const fg_port_t *p = &n->dev[i].port[k];
             if (strcmp(p->link_layer, "Ethernet") != 0) continue;
-            if (idx >= p->ngid || !p->gid[idx][0] || !strcmp(p->gid[idx], "0000:0000:0000:0000:0000:0000:0000:0000")) {
+            if (idx >= p->ngid || !p->gid[idx][0] || fg_gid_is_zero(p->gid[idx])) {
                 fg_checks_add(out, "NCCL_IB_GID_INDEX", FG_CHECK_FAIL, "pick a populated RoCE v2 index (show_gids)", "index %d is empty on %s:%d", idx, n->dev[i].name, p->num);
                 return;
             }
-            if (!strncmp(p->gid[idx], "fe80:", 5) || !strstr(p->gid_type[idx], "v2")) {
+            if (fg_gid_is_link_local(p->gid[idx]) || !fg_gid_is_v2(p->gid_type[idx])) {
                 fg_checks_add(out, "NCCL_IB_GID_INDEX", FG_CHECK_FAIL, "pick the RoCE v2 GID with the interface's routable address (show_gids)",
                               "index %d on %s:%d is %s %s", idx, n->dev[i].name, p->num,
-                              !strncmp(p->gid[idx], "fe80:", 5) ? "link-local" : "routable", p->gid_type[idx]);
+                              fg_gid_is_link_local(p->gid[idx]) ? "link-local" : "routable", p->gid_type[idx]);
                 return;
             }
             found++;
@@ -387,7 +357,7 @@ static void lint_newer(char *const *envp, fg_checks_t *out)
 
     v = env_get(envp, "UCX_PROTO_ENABLE");
     if (v == NULL) fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_OK, "", "unset (UCX's default protocol selection)");
-    else if (!is_bool(v, &b) && strcasecmp(v, "try") && strcasecmp(v, "auto"))
+    else if (!fg_parse_bool(v, &b) && strcasecmp(v, "try") && strcasecmp(v, "auto"))
         fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_FAIL, "use y or n", "'%s' is not a UCX boolean", v);
     else fg_checks_add(out, "UCX_PROTO_ENABLE", FG_CHECK_OK, "", "'%s'", v);
 }

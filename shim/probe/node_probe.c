@@ -3,6 +3,8 @@
  * nothing opened for writing; device nodes are only opened O_RDONLY on the
  * live system to see whether this process may use them. */
 #include "fabguard/node.h"
+#include "fabguard/sysfs_text.h"
+#include "fabguard/sysread.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -37,7 +39,7 @@ static void read_line(const char *path, char *out, size_t cap)
     long n = fg_read_text(NULL, path, out, cap);
     out[0] = n > 0 ? out[0] : '\0';
     if (n > 0) {
-        out[strcspn(out, "\n")] = '\0';
+        fg_sysfs_line(out);
     }
 }
 
@@ -105,9 +107,11 @@ static void probe_port(const char *root, fg_rdma_dev_t *d, int num)
         if (p->gid[i][0] != '\0') {
             p->ngid = i + 1;
         }
-        if (p->gid_ndev[i][0] != '\0' && d->netdev[0] == '\0') {
-            fg_strlcpy(d->netdev, p->gid_ndev[i], sizeof(d->netdev));
-        }
+    }
+    if (d->netdev[0] == '\0') {
+        char port[16];
+        snprintf(port, sizeof(port), "%d", num);
+        fg_sys_roce_netdev(root, d->name, port, d->netdev, sizeof(d->netdev));
     }
     d->nport++;
 }
@@ -117,7 +121,8 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted entry names of a directory (caller frees with free_names). */
+/* Up to MAX sorted entry names of a directory, copied into NAMES (no
+ * allocation); returns how many. */
 static int list_dir(const char *path, char names[][64], int max)
 {
     DIR           *dir = opendir(path);
@@ -212,32 +217,21 @@ static void probe_gpus(const char *root, fg_node_t *node)
 
 static void probe_misc(const char *root, fg_node_t *node)
 {
-    char  f[PATH_MAX], names[64][64], text[65536];
-    int   n, i;
-    char *line;
+    char f[PATH_MAX], names[64][64], text[65536];
+    int  n, i;
 
     path_of(f, sizeof(f), root, "/sys/class/net");
     n = list_dir(f, names, 64);
     for (i = 0; i < n; i++) {
         fg_ifset_add(&node->ifaces, names[i]);
     }
-    if (fg_read_text(root, "/proc/net/route", text, sizeof(text)) > 0) {
-        fg_route_default_ifaces(text, &node->mgmt);
-    }
-    if (fg_read_text(root, "/proc/net/ipv6_route", text, sizeof(text)) > 0) {
-        fg_route6_default_ifaces(text, &node->mgmt);
-    }
+    fg_sys_default_routes(root, &node->mgmt);
     path_of(f, sizeof(f), root, "/dev/infiniband");
     node->dev_infiniband = exists(f);
     path_of(f, sizeof(f), root, "/dev/gdrdrv");
     node->gdrdrv = exists(f);
     if (fg_read_text(root, "/proc/modules", text, sizeof(text)) > 0) {
-        for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-            if (strncmp(line, "nvidia_peermem ", 15) == 0 || strncmp(line, "nv_peer_mem ", 12) == 0) {
-                node->peermem_loaded = 1;
-                fg_strlcpy(node->peermem_name, line, strcspn(line, " ") + 1);
-            }
-        }
+        node->peermem_loaded = fg_modules_peermem(text, node->peermem_name, sizeof(node->peermem_name));
     }
     /* MLNX_OFED's peer-memory clients register as "nv_mem" */
     path_of(f, sizeof(f), root, "/sys/kernel/mm/memory_peers/nv_mem/version");
@@ -251,49 +245,4 @@ void fg_node_probe(const char *root, fg_node_t *node)
     probe_rdma(root, node);
     probe_gpus(root, node);
     probe_misc(root, node);
-}
-
-/* Components of a /sys/devices/pci… path: ["pci0000:00", "0000:00:01.0", …] */
-static int split(const char *path, char parts[][32], int max)
-{
-    const char *p = strstr(path, "/sys/devices/");
-    int         n = 0;
-
-    if (p == NULL) return 0;
-    p += 13;
-    while (*p && n < max) {
-        size_t len = strcspn(p, "/");
-        if (len >= 32) len = 31;
-        memcpy(parts[n], p, len);
-        parts[n][len] = '\0';
-        n++;
-        p += strcspn(p, "/");
-        if (*p == '/') p++;
-    }
-    return n;
-}
-
-const char *fg_pci_relation(const char *a, int numa_a, const char *b, int numa_b)
-{
-    char pa[16][32], pb[16][32];
-    int  na = split(a, pa, 16), nb = split(b, pb, 16), common = 0;
-
-    if (na == 0 || nb == 0) return "SYS";
-    while (common < na && common < nb && strcmp(pa[common], pb[common]) == 0) {
-        common++;
-    }
-    if (common == 0) {   /* different root complexes */
-        return (numa_a >= 0 && numa_a == numa_b) ? "NODE" : "SYS";
-    }
-    /* only the host bridge in common: the path crosses it */
-    if (common == 1) return "PHB";
-    /* below one PCIe switch (its upstream port in common, one downstream
-     * port each) or one bridge: nvidia-smi's PIX; deeper trees: PXB */
-    if (na - common <= 2 && nb - common <= 2) return "PIX";
-    return "PXB";
-}
-
-int fg_node_dev_on_mgmt(const fg_node_t *n, const fg_rdma_dev_t *d)
-{
-    return d->netdev[0] != '\0' && fg_ifset_contains(&n->mgmt, d->netdev);
 }

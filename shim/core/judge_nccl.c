@@ -7,18 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-const char *fg_nccl_net_kind(const fg_nccl_proc_t *p, const char *net)
-{
-    (void)p;
-    if (net == NULL || net[0] == '\0') {
-        return "unknown";
-    }
-    if (strcmp(net, "IB") == 0 || strcmp(net, "Socket") == 0) {
-        return net;
-    }
-    return "plugin";
-}
-
 /* "NET/Socket" matches "NET/Socket/0": a pattern matches the transport or
  * any of its leading path components. */
 static int transport_matches(const fg_list_t *list, const char *t)

@@ -80,19 +80,11 @@ void fg_judge_ucx_lanes(const fg_policy_t *pol, const fg_ifset_t *mgmt,
     }
 }
 
-/* UCX's boolean spellings (src/ucs/config/parser.c ucs_config_sscanf_bool:
- * y/yes/on/1 and n/no/off/0; "try" for ternary options). */
+/* A UCX boolean that says no ("try" for ternary options is not one). */
 static int is_false(const char *v)
 {
-    static const char *const no[] = { "n", "no", "off", "0", "false" };
-    size_t i;
-
-    for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
-        if (strcasecmp(v, no[i]) == 0) {
-            return 1;
-        }
-    }
-    return 0;
+    int b;
+    return fg_parse_bool(v, &b) && !b;
 }
 
 static int offers(const fg_ucx_context_info_t *ctx, const char *group)

@@ -23,18 +23,6 @@ static const char *env_get(char *const *envp, const char *name)
     return NULL;
 }
 
-static int fi_bool(const char *v, int *val)
-{
-    static const char *const yes[] = { "1", "yes", "true", "on", "y" };
-    static const char *const no[]  = { "0", "no", "false", "off", "n" };
-    size_t i;
-    for (i = 0; i < 5; i++) {
-        if (!strcasecmp(v, yes[i])) { *val = 1; return 1; }
-        if (!strcasecmp(v, no[i])) { *val = 0; return 1; }
-    }
-    return 0;
-}
-
 int fg_node_dev_is_efa(const fg_rdma_dev_t *d)
 {
     return strncmp(d->name, "rdmap", 5) == 0 || strncmp(d->name, "efa", 3) == 0;
@@ -115,7 +103,7 @@ static void lint_bools(char *const *envp, fg_checks_t *out)
     v = env_get(envp, "FI_EFA_USE_DEVICE_RDMA");
     if (v == NULL) {
         fg_checks_add(out, "FI_EFA_USE_DEVICE_RDMA", FG_CHECK_OK, "", "unset (the efa provider decides by device)");
-    } else if (!fi_bool(v, &b)) {
+    } else if (!fg_parse_bool(v, &b)) {
         fg_checks_add(out, "FI_EFA_USE_DEVICE_RDMA", FG_CHECK_FAIL, "use 1 or 0", "'%s' is not a libfabric boolean", v);
     } else if (!b) {
         fg_checks_add(out, "FI_EFA_USE_DEVICE_RDMA", FG_CHECK_WARN, "unset it or set 1",
@@ -125,7 +113,7 @@ static void lint_bools(char *const *envp, fg_checks_t *out)
     }
     v = env_get(envp, "FI_HMEM_DISABLE_P2P");
     if (v != NULL) {
-        if (!fi_bool(v, &b)) {
+        if (!fg_parse_bool(v, &b)) {
             fg_checks_add(out, "FI_HMEM_DISABLE_P2P", FG_CHECK_FAIL, "use 1 or 0", "'%s' is not a libfabric boolean", v);
         } else if (b) {
             fg_checks_add(out, "FI_HMEM_DISABLE_P2P", FG_CHECK_WARN, "unset it",

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 void fg_error_set(fg_error_t *err, const char *where, unsigned line,
                   const char *fmt, ...)
@@ -163,4 +164,28 @@ int fg_edit_distance(const char *a, const char *b)
         }
     }
     return row[lb];
+}
+
+uint64_t fg_fnv1a_byte(uint64_t h, unsigned char c)
+{
+    return (h ^ c) * 1099511628211ULL;
+}
+
+uint64_t fg_fnv1a(uint64_t h, const char *s)
+{
+    for (s = s ? s : ""; *s != '\0'; s++) h = fg_fnv1a_byte(h, (unsigned char)*s);
+    return h;
+}
+
+int fg_parse_bool(const char *v, int *val)
+{
+    static const char *const yes[] = { "y", "yes", "on", "1", "true" };
+    static const char *const no[]  = { "n", "no", "off", "0", "false" };
+    size_t                   i;
+
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(v, yes[i]) == 0) { *val = 1; return 1; }
+        if (strcasecmp(v, no[i]) == 0) { *val = 0; return 1; }
+    }
+    return 0;
 }
