@@ -22,76 +22,76 @@
 
 static unsigned long hash(const char *s)
 {
-    unsigned long h = 1469598103934665603UL;
-    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211UL;
-    return h;
+    return (unsigned long)fg_fnv1a(FG_FNV1A_BASIS, s);
+}
+
+/* Find or append the record whose key (its first member, a string) is
+ * `key` in an array indexed by open addressing (cap a power of two, slots
+ * of -1 free); grows both. *added says a new, zeroed record was appended. */
+static void *keyed_find_or_add(void **arr, size_t *n, size_t *cap, size_t **slots,
+                               size_t elem, size_t first_cap, const char *key, int *added)
+{
+    size_t i, s;
+
+    *added = 0;
+    if ((*n + 1) * 2 > *cap) {   /* grow the index, keep the array */
+        size_t ncap = *cap ? *cap * 2 : first_cap, *ns = malloc(ncap * sizeof(*ns));
+        void  *na   = realloc(*arr, ncap * elem);
+        if (ns == NULL || na == NULL) { free(ns); if (na) *arr = na; return NULL; }
+        *arr = na;
+        for (i = 0; i < ncap; i++) ns[i] = (size_t)-1;
+        for (i = 0; i < *n; i++) {
+            s = hash((const char *)*arr + i * elem) & (ncap - 1);
+            while (ns[s] != (size_t)-1) s = (s + 1) & (ncap - 1);
+            ns[s] = i;
+        }
+        free(*slots);
+        *slots = ns;
+        *cap   = ncap;
+    }
+    for (s = hash(key) & (*cap - 1); (*slots)[s] != (size_t)-1; s = (s + 1) & (*cap - 1)) {
+        char *rec = (char *)*arr + (*slots)[s] * elem;
+        if (strcmp(rec, key) == 0) return rec;
+    }
+    (*slots)[s] = *n;
+    memset((char *)*arr + *n * elem, 0, elem);
+    *added = 1;
+    return (char *)*arr + (*n)++ * elem;
 }
 
 static group_t *group_of(report_t *r, const fg_event_rec_t *e, const char *pod)
 {
-    char   key[300];
-    size_t i, s;
+    char     key[300];
+    int      added;
+    group_t *g;
 
     snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", e->host, pod, e->prog);
-    if ((r->ng + 1) * 2 > r->cap) {   /* grow the index, keep the array */
-        size_t ncap = r->cap ? r->cap * 2 : 256, *ns = malloc(ncap * sizeof(*ns));
-        group_t *ng = realloc(r->g, ncap * sizeof(*ng));
-        if (ns == NULL || ng == NULL) { free(ns); if (ng) r->g = ng; return NULL; }
-        r->g = ng;
-        for (i = 0; i < ncap; i++) ns[i] = (size_t)-1;
-        for (i = 0; i < r->ng; i++) {
-            s = hash(r->g[i].key) & (ncap - 1);
-            while (ns[s] != (size_t)-1) s = (s + 1) & (ncap - 1);
-            ns[s] = i;
-        }
-        free(r->slots);
-        r->slots = ns;
-        r->cap   = ncap;
+    g = keyed_find_or_add((void **)&r->g, &r->ng, &r->cap, &r->slots, sizeof(*g), 256, key, &added);
+    if (g != NULL && added) {
+        fg_strlcpy(g->key, key, sizeof(g->key));
+        fg_strlcpy(g->host, e->host, sizeof(g->host));
+        fg_strlcpy(g->pod, pod, sizeof(g->pod));
+        fg_strlcpy(g->prog, e->prog, sizeof(g->prog));
     }
-    for (s = hash(key) & (r->cap - 1); r->slots[s] != (size_t)-1; s = (s + 1) & (r->cap - 1)) {
-        if (strcmp(r->g[r->slots[s]].key, key) == 0) return &r->g[r->slots[s]];
-    }
-    r->slots[s] = r->ng;
-    memset(&r->g[r->ng], 0, sizeof(group_t));
-    fg_strlcpy(r->g[r->ng].key, key, sizeof(r->g[0].key));
-    fg_strlcpy(r->g[r->ng].host, e->host, sizeof(r->g[0].host));
-    fg_strlcpy(r->g[r->ng].pod, pod, sizeof(r->g[0].pod));
-    fg_strlcpy(r->g[r->ng].prog, e->prog, sizeof(r->g[0].prog));
-    return &r->g[r->ng++];
+    return g;
 }
 
 /* ---- rails: GPU -> NICs used, per host ---------------------------------- */
 
 static rail_row_t *rail_of(rails_t *t, const char *host, const char *gpu)
 {
-    char   key[168];
-    size_t i, s;
+    char        key[168];
+    int         added;
+    rail_row_t *row;
 
     snprintf(key, sizeof(key), "%s\x1f%s", host, gpu);
-    if ((t->n + 1) * 2 > t->cap) {
-        size_t      ncap = t->cap ? t->cap * 2 : 64, *ns = malloc(ncap * sizeof(*ns));
-        rail_row_t *nr   = realloc(t->row, ncap * sizeof(*nr));
-        if (ns == NULL || nr == NULL) { free(ns); if (nr) t->row = nr; return NULL; }
-        t->row = nr;
-        for (i = 0; i < ncap; i++) ns[i] = (size_t)-1;
-        for (i = 0; i < t->n; i++) {
-            s = hash(t->row[i].key) & (ncap - 1);
-            while (ns[s] != (size_t)-1) s = (s + 1) & (ncap - 1);
-            ns[s] = i;
-        }
-        free(t->slots);
-        t->slots = ns;
-        t->cap   = ncap;
+    row = keyed_find_or_add((void **)&t->row, &t->n, &t->cap, &t->slots, sizeof(*row), 64, key, &added);
+    if (row != NULL && added) {
+        fg_strlcpy(row->key, key, sizeof(row->key));
+        fg_strlcpy(row->host, host, sizeof(row->host));
+        fg_strlcpy(row->gpu, gpu, sizeof(row->gpu));
     }
-    for (s = hash(key) & (t->cap - 1); t->slots[s] != (size_t)-1; s = (s + 1) & (t->cap - 1)) {
-        if (strcmp(t->row[t->slots[s]].key, key) == 0) return &t->row[t->slots[s]];
-    }
-    t->slots[s] = t->n;
-    memset(&t->row[t->n], 0, sizeof(rail_row_t));
-    fg_strlcpy(t->row[t->n].key, key, sizeof(t->row[0].key));
-    fg_strlcpy(t->row[t->n].host, host, sizeof(t->row[0].host));
-    fg_strlcpy(t->row[t->n].gpu, gpu, sizeof(t->row[0].gpu));
-    return &t->row[t->n++];
+    return row;
 }
 
 /* A NIC name without its port ("mlx5_0:1" -> "mlx5_0"), once per row. */

@@ -13,17 +13,6 @@
 #define FG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define FG_PRINTF(a, b)
-/* 64-bit FNV-1a: the one hash for dedup keys and fingerprints. Start from
- * FG_FNV1A_BASIS; a NULL string hashes as "". Async-signal-safe. */
-#define FG_FNV1A_BASIS 14695981039346656037ULL
-uint64_t fg_fnv1a(uint64_t h, const char *s);
-uint64_t fg_fnv1a_byte(uint64_t h, unsigned char c);
-
-/* A configuration boolean as UCX (src/ucs/config/parser.c
- * ucs_config_sscanf_bool) and libfabric spell it, any case: y/yes/on/1/true
- * or n/no/off/0/false. 1 and *val set when V is one, else 0. */
-int fg_parse_bool(const char *v, int *val);
-
 #endif
 
 /* An error travels as a value up to the one place that reports it.

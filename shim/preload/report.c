@@ -50,17 +50,10 @@ void fg_report_configure(const char *tmpl)
     atomic_store(&log_template, tmpl);
 }
 
+/* One field of a dedup key: FNV-1a of the text, then a separator. */
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
-    if (s == NULL) {
-        s = "";
-    }
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    h ^= 0xff;   /* field separator */
-    return h * 1099511628211ULL;
+    return fg_fnv1a_byte(fg_fnv1a(h, s), 0xff);
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -381,7 +374,7 @@ void fg_report_event(const fg_event_t *ev)
 
 int fg_report_first_time(const char *key)
 {
-    uint64_t h = fnv1a(14695981039346656037ULL, key);
+    uint64_t h = fnv1a(FG_FNV1A_BASIS, key);
     size_t   i;
     int      first = 1;
 
@@ -401,7 +394,7 @@ int fg_report_first_time(const char *key)
 
 int fg_report_admit(const fg_event_t *ev)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = FG_FNV1A_BASIS;
     size_t   i, slot;
     int      admit = 1;
 

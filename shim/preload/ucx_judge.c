@@ -15,15 +15,12 @@
 
 uint64_t fg_ucx_lanes_fingerprint(const fg_lane_set_t *lanes)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = FG_FNV1A_BASIS;
     size_t   i;
-    const char *p;
 
     for (i = 0; i < lanes->n; i++) {
-        for (p = lanes->lane[i].transport; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        h = (h ^ '/') * 1099511628211ULL;
-        for (p = lanes->lane[i].device; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        h = (h ^ ';') * 1099511628211ULL;
+        h = fg_fnv1a_byte(fg_fnv1a(h, lanes->lane[i].transport), '/');
+        h = fg_fnv1a_byte(fg_fnv1a(h, lanes->lane[i].device), ';');
     }
     return h | 1;
 }
@@ -64,12 +61,8 @@ static struct {
 
 static uint64_t judge_key(const fg_lane_set_t *lanes, const fg_ucx_ep_desc_t *d)
 {
-    uint64_t    h = fg_ucx_lanes_fingerprint(lanes);
-    const char *p;
+    uint64_t h = fg_fnv1a(fg_ucx_lanes_fingerprint(lanes), d->kind);
 
-    for (p = d->kind; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    }
     return (h ^ (uint64_t)d->not_final) | 1;
 }
 
