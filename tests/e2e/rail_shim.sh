@@ -7,7 +7,8 @@
 #     2k+1 and mlx5_k under PCIe switch k; k<2 on socket 0), bound over /sys
 #     in a private mount namespace; the shim reads it with its own probe;
 #   - the CUDA driver: tests/doubles/libcuda.c (pointer -> ordinal -> bus id);
-#   - UCX lanes on mlx5 HCAs: the UCX 1.19 double (tests/doubles/libucp.c).
+#   - UCX lanes on mlx5 HCAs: the UCX 1.19 double with ucp_mem_map
+#     (tests/doubles/libucp_memmap.c, which is tests/doubles/libucp.c plus it).
 source "$(dirname "$0")/lib.sh"
 if ! is_root || ! unshare -m true 2>/dev/null; then
     skip "rails in the shim" "needs root (mount namespace)"
@@ -16,7 +17,7 @@ fi
 FX=$TMP/fx
 bash "$FIX/sysfs/make_fixtures.sh" "$FX" >/dev/null
 mkdir -p "$TMP/lib"
-ln -s "$DOUBLES/libucp.so" "$TMP/lib/libucp.so.0"
+ln -s "$DOUBLES/libucp_memmap.so" "$TMP/lib/libucp.so.0"
 ln -s "$DOUBLES/libcuda.so" "$TMP/lib/libcuda.so.1"
 BUSIDS=0000:30:00.0,0000:31:00.0,0000:32:00.0,0000:33:00.0,0000:34:00.0,0000:35:00.0,0000:36:00.0,0000:37:00.0
 # on NODE GPU LANES [VAR=VALUE…]: ucx_ep -g under the shim on fixture NODE,
