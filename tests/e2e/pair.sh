@@ -14,9 +14,9 @@ expect_eq "loopback: numbers positive" "$(j "$TMP/cli.json" 'all(r["latency_us"]
 expect_eq "loopback: verdict violation with rules" "$(j "$TMP/cli.json" 'd["verdict"], sorted(set(v["rule"] for v in d["violations"]))[0]')" "('violation', 'fabguard.management_ifaces')"
 
 p=$(free_port)
-FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --timeout 15 $SZ > "$TMP/srv.txt" 2>&1 &
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --timeout $((15 * TM)) $SZ > "$TMP/srv.txt" 2>&1 &
 spid=$!; sleep 0.5
-out=$(FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ 2>&1); crc=$?
+out=$(FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout $((15 * TM)) $SZ 2>&1); crc=$?
 wait $spid; src=$?
 expect_eq "loopback pinned to lo, tcp allowed: both clean" "$crc $src" "0 0"
 expect_contains "loopback pinned: table printed" "$out" "latency us"
@@ -24,11 +24,11 @@ expect_contains "loopback pinned: verdict ok" "$out" "verdict: ok"
 
 # --keep: one server, two clients one after the other
 p=$(free_port)
-FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --keep --timeout 8 $SZ > "$TMP/keep.txt" 2>&1 &
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --keep --timeout $((8 * TM)) $SZ > "$TMP/keep.txt" 2>&1 &
 spid=$!; sleep 0.5
-FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 10 --sizes 8 >/dev/null 2>&1; c1=$?
-FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 10 --sizes 8 >/dev/null 2>&1; c2=$?
-sleep 9   # then no third client arrives within the server's timeout
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout $((10 * TM)) --sizes 8 >/dev/null 2>&1; c1=$?
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout $((10 * TM)) --sizes 8 >/dev/null 2>&1; c2=$?
+sleep $((8 * TM + 1))   # then no third client arrives within the server's timeout
 kill $spid 2>/dev/null; wait $spid; src=$?
 expect_eq "--keep: two clients served, both clean" "$c1 $c2" "0 0"
 expect_eq "--keep: the server reported twice" "$(grep -c 'verdict: ok' "$TMP/keep.txt")" "2"
@@ -36,11 +36,11 @@ expect_eq "--keep: server ends when no further client comes (exit 1, not killed)
 # two clients at once: one is turned away while the other is served, and
 # keeps retrying until its turn
 p=$(free_port)
-FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --keep --timeout 6 $SZ > "$TMP/keep2.txt" 2>&1 &
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --keep --timeout $((6 * TM)) $SZ > "$TMP/keep2.txt" 2>&1 &
 spid=$!; sleep 0.5
-FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ > "$TMP/c1.txt" 2>&1 &
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout $((15 * TM)) $SZ > "$TMP/c1.txt" 2>&1 &
 c1pid=$!
-FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ > "$TMP/c2.txt" 2>&1; c2=$?
+FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout $((15 * TM)) $SZ > "$TMP/c2.txt" 2>&1; c2=$?
 wait $c1pid; c1=$?
 wait $spid
 expect_eq "--keep, two clients at once: both served in turn" "$c1 $c2" "0 0"
@@ -55,9 +55,9 @@ expect_contains "nobody listening: step and address named" "$msg" "step connect:
 [ "$e" -ge 2 ] && [ "$e" -le 5 ] && pass "nobody listening: kept trying, gave up at the timeout (${e}s)" || fail "nobody listening: took ${e}s (timeout 3)"
 # a client that starts before its server (a pod still starting) gets through
 p=$(free_port)
-(sleep 2; exec env FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --timeout 15 $SZ > "$TMP/late.txt" 2>&1) &
+(sleep 2; exec env FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --listen 127.0.0.1:$p --timeout $((15 * TM)) $SZ > "$TMP/late.txt" 2>&1) &
 spid=$!
-out=$(FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout 15 $SZ 2>&1); crc=$?
+out=$(FABGUARD_UCX_FORBID_TRANSPORTS= UCX_NET_DEVICES=lo "$CLI" pair --connect 127.0.0.1:$p --timeout $((15 * TM)) $SZ 2>&1); crc=$?
 wait $spid; src=$?
 expect_eq "client before server: both clean" "$crc $src" "0 0"
 expect_contains "client before server: full table" "$out" "1048576 bytes verified"
@@ -79,9 +79,9 @@ if netns_setup; then
     np=14000
     for pin in "" ens1f0; do
         np=$((np + 1))   # a fresh port each time: the last may linger in TIME_WAIT
-        in_a env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --listen 10.88.0.1:$np --timeout 15 $SZ > "$TMP/a.txt" 2>&1 &
+        in_a env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --listen 10.88.0.1:$np --timeout $((15 * TM)) $SZ > "$TMP/a.txt" 2>&1 &
         spid=$!; sleep 0.7
-        in_b env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --connect 10.88.0.1:$np --timeout 15 $SZ > "$TMP/b.txt" 2>&1; crc=$?
+        in_b env UCX_TLS=tcp ${pin:+UCX_NET_DEVICES=$pin} FABGUARD_UCX_FORBID_TRANSPORTS= "$CLI" pair --connect 10.88.0.1:$np --timeout $((15 * TM)) $SZ > "$TMP/b.txt" 2>&1; crc=$?
         wait $spid; src=$?
         if [ -z "$pin" ]; then
             expect_eq "netns unpinned: both sides flag the management NIC (exit 1 1)" "$crc $src" "1 1"

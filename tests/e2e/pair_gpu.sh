@@ -25,10 +25,10 @@ pair_run() {
     cargs=("$@")
     : > "$TMP/cr.srv"; : > "$TMP/cr.cli"; : > "$TMP/ur.srv"; : > "$TMP/ur.cli"
     FG_CUDART_DOUBLE_REPORT=$TMP/cr.srv FG_UCP_CUDA_DOUBLE_REPORT=$TMP/ur.srv LD_PRELOAD=$UCP_D \
-        "$CLI" pair --listen 127.0.0.1:$p --timeout 15 --json --cudart "$CUDART_D" "${sargs[@]}" > "$TMP/srv.json" 2>"$TMP/srv.err" &
+        "$CLI" pair --listen 127.0.0.1:$p --timeout $((15 * TM)) --json --cudart "$CUDART_D" "${sargs[@]}" > "$TMP/srv.json" 2>"$TMP/srv.err" &
     local spid=$!; sleep 0.5
     FG_CUDART_DOUBLE_REPORT=$TMP/cr.cli FG_UCP_CUDA_DOUBLE_REPORT=$TMP/ur.cli LD_PRELOAD=$UCP_D \
-        "$CLI" pair --connect 127.0.0.1:$p --timeout 15 --json --cudart "$CUDART_D" "${cargs[@]}" > "$TMP/cli.json" 2>"$TMP/cli.err"
+        "$CLI" pair --connect 127.0.0.1:$p --timeout $((15 * TM)) --json --cudart "$CUDART_D" "${cargs[@]}" > "$TMP/cli.json" 2>"$TMP/cli.err"
     crc=$?
     wait $spid; src=$?
 }
