@@ -46,3 +46,17 @@ is_root() { [ "$(id -u)" = 0 ]; }
 if [ "${FG_SANITIZE:-0}" = 1 ]; then
     export ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0"
 fi
+# ep_verdicts LOG -> the distinct "verdict rule" of its endpoint events,
+# sorted, ";"-joined ("" when LOG does not exist)
+ep_verdicts() {
+    python3 - "$1" <<'PY'
+import json, os, sys
+seen = set()
+if os.path.exists(sys.argv[1]):
+    for l in open(sys.argv[1]):
+        e = json.loads(l)
+        if e["event"] == "endpoint":
+            seen.add(e["verdict"] + " " + e.get("rule", "-"))
+print(";".join(sorted(seen)))
+PY
+}

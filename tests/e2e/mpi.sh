@@ -9,18 +9,7 @@ need_mpi "OpenMPI under the shim"
 ucx_select
 
 # verdicts RANKLOG -> "verdict rule" of its endpoint events, distinct, sorted
-verdicts() {
-    python3 - "$1" <<'PY'
-import json, os, sys
-seen = set()
-if os.path.exists(sys.argv[1]):
-    for l in open(sys.argv[1]):
-        e = json.loads(l)
-        if e["event"] == "endpoint":
-            seen.add(e["verdict"] + " " + e.get("rule", "-"))
-print(";".join(sorted(seen)))
-PY
-}
+verdicts() { ep_verdicts "$1"; }
 
 # --- tcp, warn: flagged per rank, the job sees nothing ------------------------
 mpi_plain "$TMP/base" UCX_TLS=tcp -- "$MPI_XFER"; base_rc=$?

@@ -21,18 +21,7 @@ nixl_plain() {
         >"$TMP/$id.out" 2>"$TMP/$id.err"
 }
 # verdicts ID -> distinct "verdict rule" of the endpoint events
-verdicts() {
-    python3 - "$TMP/$1.jsonl" <<'PY'
-import json, os, sys
-seen = set()
-if os.path.exists(sys.argv[1]):
-    for l in open(sys.argv[1]):
-        e = json.loads(l)
-        if e["event"] == "endpoint":
-            seen.add(e["verdict"] + " " + e.get("rule", "-"))
-print(";".join(sorted(seen)))
-PY
-}
+verdicts() { ep_verdicts "$TMP/$1.jsonl"; }
 ucx_objects() { grep -o '"ucx_object":"[^"]*"' "$TMP/$1.jsonl" 2>/dev/null | sort -u | tr '\n' ' '; }
 done_ok() { grep -q "Transfer verified" "$TMP/$1.out" && grep -q "Test done" "$TMP/$1.out"; }
 

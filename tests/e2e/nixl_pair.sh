@@ -31,18 +31,7 @@ pair() {
     if [ "$irc" != 0 ]; then kill "$tpid" 2>/dev/null; fi
     wait "$tpid"; trc=$?
 }
-verdicts() {
-    python3 - "$1" <<'PY'
-import json, os, sys
-seen = set()
-if os.path.exists(sys.argv[1]):
-    for l in open(sys.argv[1]):
-        e = json.loads(l)
-        if e["event"] == "endpoint":
-            seen.add(e["verdict"] + " " + e.get("rule", "-"))
-print(";".join(sorted(seen)))
-PY
-}
+verdicts() { ep_verdicts "$1"; }
 success() { grep -c "UCX Transfer Success" "$TMP/$1.t.out"; }
 
 for flavour in public private; do
