@@ -40,7 +40,25 @@ preload_of() {
 }
 with_shim() { LD_PRELOAD=$(preload_of "$SHIM") "$@"; }
 # A TCP port on 127.0.0.1 nobody holds right now.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Chosen below the kernel's ephemeral range: a client that retries against a
+# port nobody listens on yet (pair's "client before server") would otherwise
+# now and then get that very port as its source and connect to itself,
+# leaving the server's bind EADDRINUSE.
+free_port() {
+    python3 -c '
+import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    p = random.randrange(10000, max(lo, 10001))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
+}
 have_nccl() { [ -e "$CUDA_HOME/lib/libnccl.so.2" ] || [ -e "$CUDA_HOME/lib64/libnccl.so.2" ]; }
 is_root() { [ "$(id -u)" = 0 ]; }
 if [ "${FG_SANITIZE:-0}" = 1 ]; then
