@@ -22,17 +22,7 @@ else
 fi
 
 # count FILE python-expr: events matching
-count() {
-    python3 - "$1" "$2" <<'PY'
-import json, os, sys
-n = 0
-if os.path.exists(sys.argv[1]):
-    for line in open(sys.argv[1]):
-        e = json.loads(line)
-        n += bool(eval(sys.argv[2], {}, {"e": e}))
-print(n)
-PY
-}
+count() { count_events "$1" "$2"; }
 objects() { grep -o '"ucx_object":"[^"]*"' "$1" | cut -d'"' -f4 | tr '\n' ' '; }
 # run_lm AUDIT(0|1) OUT ERR args… -> exit status
 run_lm() {

@@ -78,3 +78,16 @@ if os.path.exists(sys.argv[1]):
 print(";".join(sorted(seen)))
 PY
 }
+# count_events LOG PYTHON-EXPR -> how many events of LOG make EXPR (over e)
+# true (0 when LOG does not exist)
+count_events() {
+    python3 - "$1" "$2" <<'PY'
+import json, os, sys
+n = 0
+if os.path.exists(sys.argv[1]):
+    for line in open(sys.argv[1]):
+        e = json.loads(line)
+        n += bool(eval(sys.argv[2], {}, {"e": e}))
+print(n)
+PY
+}

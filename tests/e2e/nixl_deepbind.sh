@@ -33,17 +33,7 @@ nixl_plain() {
     env "$@" NIXL_UCX_DEEPBIND=1 timeout 300 bash -c 'source tests/e2e/stack_lib.sh; nixl_run_example' \
         >"$TMP/$id.out" 2>"$TMP/$id.err"
 }
-count() {
-    python3 - "$TMP/$1.jsonl" "$2" <<'PY'
-import json, os, sys
-n = 0
-if os.path.exists(sys.argv[1]):
-    for line in open(sys.argv[1]):
-        e = json.loads(line)
-        n += bool(eval(sys.argv[2], {}, {"e": e}))
-print(n)
-PY
-}
+count() { count_events "$TMP/$1.jsonl" "$2"; }
 ucx_objects() { grep -o '"ucx_object":"[^"]*"' "$TMP/$1.jsonl" 2>/dev/null | sort -u | tr '\n' ' '; }
 done_ok() { grep -q "Transfer verified" "$TMP/$1.out" && grep -q "Test done" "$TMP/$1.out"; }
 
